@@ -1,0 +1,7 @@
+"""kmeta: meta-analysis in numpy/scipy, checked against R's metafor.
+
+The statistics behind the kmeta book on intravenous ketamine for chronic pain.
+Functions are plain and return small result objects with named fields,
+``summary()`` and ``to_frame()``; see the API page of the book.
+"""
+__version__ = "0.1.0"
