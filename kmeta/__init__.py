@@ -5,3 +5,7 @@ Functions are plain and return small result objects with named fields,
 ``summary()`` and ``to_frame()``; see the API page of the book.
 """
 __version__ = "0.1.0"
+
+# effect sizes, back-transforms, conversions
+from .effect_sizes import effect_sizes  # noqa: E402
+from . import transforms  # noqa: E402
