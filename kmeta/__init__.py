@@ -9,3 +9,5 @@ __version__ = "0.1.0"
 # effect sizes, back-transforms, conversions
 from .effect_sizes import effect_sizes  # noqa: E402
 from . import transforms  # noqa: E402
+from .mh import mh, MHResult  # noqa: E402
+from .peto import peto, PetoResult  # noqa: E402
