@@ -6,6 +6,13 @@ Functions are plain and return small result objects with named fields,
 """
 __version__ = "0.1.0"
 
+# core pooling (lead)
+from .meta import meta, MetaResult  # noqa: E402
+from .confint import confint, ConfintResult  # noqa: E402
+#BATCHLINE
+from .heterogeneity import cochran_q  # noqa: E402
+from . import tau2, heterogeneity  # noqa: E402
+
 # effect sizes, back-transforms, conversions
 from .effect_sizes import effect_sizes  # noqa: E402
 from . import transforms  # noqa: E402

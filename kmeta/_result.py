@@ -15,7 +15,7 @@ from numbers import Number
 import numpy as np
 import pandas as pd
 
-__all__ = ["Result", "format_p", "format_num"]
+__all__ = ["Result", "format_p", "format_num", "p_phrase"]
 
 
 def format_p(p: float, digits: int = 4) -> str:
@@ -32,6 +32,12 @@ def format_p(p: float, digits: int = 4) -> str:
     if p < floor:
         return "<." + "0" * (digits - 1) + "1"
     return f"{p:.{digits}f}"
+
+
+def p_phrase(p: float, digits: int = 4) -> str:
+    """``"p < .0001"`` or ``"p = 0.0341"``: a p-value in a sentence."""
+    text = format_p(p, digits)
+    return f"p {text[0]} {text[1:]}" if text.startswith("<") else f"p = {text}"
 
 
 def format_num(x: float, digits: int = 4) -> str:

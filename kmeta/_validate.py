@@ -45,7 +45,9 @@ def where(i: int, labels: Sequence[str] | None) -> str:
     return f"study {i}"
 
 
-def as_array(x, field: str, labels=None, k: int | None = None, allow_nan: bool = False) -> np.ndarray:
+def as_array(
+    x, field: str, labels=None, k: int | None = None, allow_nan: bool = False, finite: bool = True
+) -> np.ndarray:
     """Convert ``x`` to a 1-d float array, checking length and finiteness.
 
     Parameters
@@ -60,6 +62,9 @@ def as_array(x, field: str, labels=None, k: int | None = None, allow_nan: bool =
         Required length.
     allow_nan : bool
         Let NaN through (used where a missing value has a defined meaning).
+    finite : bool
+        Check finiteness at all (False: only convert and check shape, e.g. to learn k
+        before the labels are known).
     """
     if x is None:
         raise ValueError(f"{field}: missing (None was given)")
@@ -73,10 +78,12 @@ def as_array(x, field: str, labels=None, k: int | None = None, allow_nan: bool =
         raise ValueError(f"{field}: expected a 1-d array (one value per study), got shape {arr.shape}")
     if k is not None and arr.shape[0] != k:
         raise ValueError(f"{field}: has {arr.shape[0]} values but there are {k} studies")
+    if not finite:
+        return arr
     bad = ~np.isfinite(arr) if not allow_nan else np.isinf(arr)
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
-        raise ValueError(f"{field}: {where(i, labels)} is {arr[i]!r}; values must be finite")
+        raise ValueError(f"{field}: {where(i, labels)} is {arr[i]:g}; values must be finite")
     return arr
 
 
