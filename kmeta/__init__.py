@@ -9,7 +9,7 @@ __version__ = "0.1.0"
 # core pooling (lead)
 from .meta import meta, MetaResult  # noqa: E402
 from .confint import confint, ConfintResult  # noqa: E402
-#BATCHLINE
+from .batch import meta_batch, BatchResult  # noqa: E402
 from .heterogeneity import cochran_q  # noqa: E402
 from . import tau2, heterogeneity  # noqa: E402
 

@@ -1,0 +1,77 @@
+"""meta_batch agrees with meta row by row (1e-10), with NaN padding and fallbacks."""
+import numpy as np
+import pytest
+
+import kmeta
+from _reference import load
+
+FIELDS = ["estimate", "se", "ci_low", "ci_high", "stat", "pval", "tau2", "i2", "h2", "q", "q_pval",
+          "pi_low", "pi_high"]
+
+
+def _random_padded(seed, R=120, kmax=9):
+    rng = np.random.default_rng(seed)
+    v = rng.uniform(0.01, 1.0, size=(R, kmax))
+    y = rng.normal(0.2, np.sqrt(v + rng.exponential(0.3, size=(R, 1))))
+    ks = rng.integers(1, kmax + 1, size=R)
+    pad = np.arange(kmax)[None, :] >= ks[:, None]
+    y[pad] = np.nan
+    v[pad] = np.nan
+    return y, v, ks
+
+
+@pytest.mark.parametrize("method", kmeta.tau2.METHODS)
+@pytest.mark.parametrize("test", ["z", "t", "knha", "adhoc"])
+def test_batch_equals_scalar_on_every_row(method, test):
+    y, v, ks = _random_padded(hash((method, test)) % 2**32)
+    b = kmeta.meta_batch(y, v, method=method, test=test)
+    assert b.estimate.shape == (y.shape[0],)
+    for r in range(y.shape[0]):
+        k = ks[r]
+        s = kmeta.meta(y[r, :k], v[r, :k], method=method, test=test)
+        assert b.k[r] == k
+        for f in FIELDS:
+            np.testing.assert_allclose(getattr(b, f)[r], getattr(s, f), rtol=1e-10, atol=1e-10,
+                                       err_msg=f"row {r} field {f}")
+        np.testing.assert_allclose(b.weights[r, :k], s.weights, rtol=1e-10, atol=1e-10)
+        assert np.all(np.isnan(b.weights[r, k:]))
+
+
+@pytest.mark.parametrize("method", ["DL", "PM", "REML"])
+def test_large_k_uses_the_array_kernel_and_still_agrees(method):
+    rng = np.random.default_rng(5)
+    v = rng.uniform(0.01, 1.0, size=200)
+    y = rng.normal(0.1, np.sqrt(v + 0.2))
+    s = kmeta.meta(y, v, method=method, test="knha")  # k > 64: numpy path
+    small = kmeta.meta(y[:60], v[:60], method=method, test="knha")  # Python-float path
+    b = kmeta.meta_batch(np.vstack([y, np.r_[y[:60], [np.nan] * 140]]),
+                         np.vstack([v, np.r_[v[:60], [np.nan] * 140]]), method=method, test="knha")
+    for f in FIELDS:
+        np.testing.assert_allclose(getattr(b, f), [getattr(s, f), getattr(small, f)], rtol=1e-10, atol=1e-10)
+
+
+def test_batch_handles_the_hard_reml_sets_without_a_loop():
+    hard = load("core")["reml_hard"]
+    y = np.array([h["yi"] for h in hard])
+    v = np.array([h["vi"] for h in hard])
+    b = kmeta.meta_batch(y, v, method="REML")
+    np.testing.assert_allclose(b.tau2, [h["tau2"] for h in hard], rtol=1e-6, atol=1e-8)
+    assert b.converged.all()
+    assert (b.algorithm == 3).all()  # every one needed the bracketed fallback
+    assert "bracketed root search" in b.summary()
+
+
+def test_batch_result_helpers():
+    y, v, _ = _random_padded(11, R=50)
+    b = kmeta.meta_batch(y, v, method="DL")
+    frame = b.to_frame()
+    assert frame.shape[0] == 50 and {"estimate", "tau2", "method"} <= set(frame.columns)
+    cov = b.covers(0.2)
+    assert cov.dtype == bool and cov.shape == (50,)
+    assert b.replicates == 50
+
+
+def test_one_dimensional_input_is_one_replicate():
+    b = kmeta.meta_batch([0.1, 0.4, -0.2], [0.05, 0.1, 0.2], method="PM")
+    s = kmeta.meta([0.1, 0.4, -0.2], [0.05, 0.1, 0.2], method="PM")
+    assert b.replicates == 1 and b.estimate[0] == pytest.approx(s.estimate, abs=1e-12)
