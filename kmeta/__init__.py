@@ -18,3 +18,4 @@ from .effect_sizes import effect_sizes  # noqa: E402
 from . import transforms  # noqa: E402
 from .mh import mh, MHResult  # noqa: E402
 from .peto import peto, PetoResult  # noqa: E402
+from . import convert  # noqa: E402
