@@ -242,6 +242,13 @@ def test_classifications_match_the_cited_reference_lists(T, P):
     assert claim(P, "results.sketamine.k")["count"] == 1
 
 
+def test_salas_time_point_falls_short_of_the_48_hour_rule(T, P):
+    # last assessment 48 h after the start of a 24-h infusion: 24 h after it ended
+    after_end = P.loc["table1.salas.last_timepoint", "value"] - T.loc["salas2012", "infusion_hours_total"]
+    assert after_end == 24 < P.loc["methods.followup_min", "value"] == 48
+    assert not T.loc["salas2012", "in_primary"] and T.loc["salas2012", "in_responder_analysis"]
+
+
 def test_sigtermans_moderator_from_its_abstract(T):
     assert T.loc["sigtermans2009", "n_female"] == 48
     assert T.loc["sigtermans2009", "pct_female"] == pytest.approx(100 * 48 / 60)
