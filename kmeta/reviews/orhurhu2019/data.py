@@ -54,7 +54,7 @@ __all__ = [
     "abstract_facts",
 ]
 
-DATA_DIR = Path(__file__).resolve().parent.parent / "data" / "orhurhu2019"
+DATA_DIR = Path(__file__).resolve().parents[2] / "data" / "orhurhu2019"
 
 #: The review's reference numbers (its ref list, 23–29) and our study ids.
 REFERENCES: dict[int, str] = {
