@@ -171,7 +171,10 @@ def effect_sizes(
     **data : array_like
         The summary data, one value per study: ``m1, sd1, n1, m2, sd2, n2`` for
         ``"MD"``/``"SMD"``; ``e1, n1, e2, n2`` for ``"RR"``, ``"OR"``, ``"RD"``,
-        ``"PETO"``; ``events, n`` for ``"PR"``, ``"PLO"``, ``"PFT"``.
+        ``"PETO"``; ``events, n`` for ``"PR"``, ``"PLO"``, ``"PFT"``. Counts (events
+        and group sizes of event data) must be whole numbers; the group sizes of
+        means may be fractional (e.g. effective sample sizes) but at least 1.
+        ``drop00`` does not apply to the single-arm measures.
 
     Returns
     -------

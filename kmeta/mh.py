@@ -55,8 +55,10 @@ def _q_stats(yi, vi, beta):
 
 
 def _wald(beta, se, level):
-    if not (np.isfinite(beta) and np.isfinite(se) and se > 0):
+    if not (np.isfinite(beta) and np.isfinite(se)):
         return np.nan, np.nan, np.nan, np.nan
+    if se == 0:  # e.g. an RD of exactly 0 when no study has any event: no test, a point CI
+        return np.nan, np.nan, beta, beta
     z = beta / se
     crit = stats.norm.isf((1 - level) / 2)
     return z, float(2 * stats.norm.sf(abs(z))), beta - crit * se, beta + crit * se
@@ -412,6 +414,8 @@ def mh(
         sw = wts.sum()
         weights = 100.0 * wts / sw if sw > 0 else np.full(k, np.nan)
 
+    if se == 0:
+        notes.append("standard error is 0 (no events in any study): no test, the CI is a point")
     z, p, lo, hi = _wald(beta, se, level)
     q, q_df, q_p, i2, h2, k_yi = _q_stats(yi, vi, beta)
     if measure == "RD":

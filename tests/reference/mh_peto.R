@@ -88,6 +88,10 @@ d_one <- list(e1 = c(5, 0), n1 = c(40, 30), e2 = c(9, 0), n2 = c(41, 29))
 for (m in c("RR", "OR", "RD")) add_case(paste0("one_MH_", m), "MH", d_one, measure = m)
 add_case("one_Peto", "Peto", d_one)
 
+# no events at all: the MH risk difference is 0 with standard error 0
+d_none <- list(e1 = c(0, 0), n1 = c(10, 12), e2 = c(0, 0), n2 = c(10, 11))
+add_case("none_MH_RD", "MH", d_none, measure = "RD")
+
 # pooled OR equal to exactly 1 (Breslow-Day special case)
 d_null <- list(e1 = c(5, 10), n1 = c(20, 20), e2 = c(10, 5), n2 = c(20, 20))
 add_case("null_MH_OR", "MH", d_null, measure = "OR")
