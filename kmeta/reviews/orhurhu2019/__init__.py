@@ -14,7 +14,8 @@ data
 The loaders are re-exported here, so ``from kmeta.reviews import orhurhu2019`` and
 ``orhurhu2019.trials()`` work.
 """
-from .data import *  # noqa: F401,F403
-from .data import DATA_DIR, __all__ as _data_all  # noqa: F401
+from . import data as _data
 
-__all__ = list(_data_all)
+# every public name of the loaders module (constants such as TRIAL_FIELDS included)
+globals().update({name: getattr(_data, name) for name in dir(_data) if not name.startswith("_")})
+__all__ = list(_data.__all__)
