@@ -1,0 +1,156 @@
+"""Data of the source chapters (issue 5): schema, provenance on every value, and the
+arithmetic that the chapters rely on.
+
+Files covered: kmeta/data/{sbu2018,dosing,zhao2018,michelet2018,clinsummary,
+orhurhu2019summary}/*.csv. Each file has `source`, `location` and `kind` columns; a row
+that holds a value must have all three (DEVELOPING.md, "Provenance of data").
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from kmeta.reviews import _provenance, sbu2018
+
+DATA = Path(_provenance.DATA_ROOT)
+FOLDERS = ["sbu2018", "dosing", "zhao2018", "michelet2018", "clinsummary", "orhurhu2019summary"]
+# Columns that hold provenance or our remarks, never a value.
+META = {"source", "location", "kind", "note", "url"}
+# Columns that identify a row (names, ids), not values that need a source.
+KEYS = {"review", "field", "item", "statement_id", "claim_id", "fact_id", "pool_id", "row_id"}
+
+
+def _files():
+    out = []
+    for folder in FOLDERS:
+        d = DATA / folder
+        if d.is_dir():
+            out.extend(sorted(d.glob("*.csv")))
+    return out
+
+
+FILES = _files()
+BIB = (Path(__file__).resolve().parent.parent / "book" / "references.bib").read_text(encoding="utf-8")
+
+
+def test_every_source_folder_has_data_and_a_readme():
+    present = [f for f in FOLDERS if (DATA / f).is_dir()]
+    assert "sbu2018" in present
+    for folder in present:
+        assert list((DATA / folder).glob("*.csv")), folder
+        assert (DATA / folder / "README.md").is_file(), f"{folder} has no README.md"
+
+
+@pytest.mark.parametrize("path", FILES, ids=[f"{p.parent.name}/{p.name}" for p in FILES])
+def test_no_value_lacks_source_location_kind(path):
+    df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    for col in ("source", "location", "kind"):
+        assert col in df.columns, f"{path.name}: no {col} column"
+    value_cols = [c for c in df.columns if c not in META | KEYS]
+    assert value_cols, path.name
+    has_value = (df[value_cols] != "").any(axis=1)
+    assert has_value.sum() > 0
+    for col in ("source", "location", "kind"):
+        missing = df.index[has_value & (df[col] == "")].tolist()
+        assert not missing, f"{path.name}: rows {missing} have a value but no {col}"
+    kinds = set(df.loc[has_value, "kind"])
+    assert kinds <= _provenance.KINDS, f"{path.name}: unknown kinds {kinds - _provenance.KINDS}"
+    # derived and converted values must say how
+    needs_note = has_value & df["kind"].isin(["derived", "converted"])
+    if "note" in df.columns:
+        bad = df.index[needs_note & (df["note"] == "")].tolist()
+        assert not bad, f"{path.name}: derived/converted rows {bad} have no note"
+
+
+@pytest.mark.parametrize("path", FILES, ids=[f"{p.parent.name}/{p.name}" for p in FILES])
+def test_every_source_key_is_in_the_bibliography(path):
+    df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    for key in sorted(set(df["source"]) - {""}):
+        assert "{" + key + "," in BIB, f"{path.name}: source {key!r} is not a key of references.bib"
+
+
+def test_check_provenance_names_the_missing_field():
+    df = pd.DataFrame({"value": ["1", "2"], "source": ["a", ""], "location": ["x", "y"],
+                       "kind": ["reported", "reported"]})
+    with pytest.raises(ValueError, match="row 1 has a value but no source"):
+        _provenance.check_provenance(df, ["value"], "demo")
+    df.loc[1, "source"] = "a"
+    df.loc[0, "kind"] = "guessed"
+    with pytest.raises(ValueError, match="kind 'guessed'"):
+        _provenance.check_provenance(df, ["value"], "demo")
+
+
+# ----------------------------------------------------------------------------- SBU 2018
+
+@pytest.fixture(scope="module")
+def sbu():
+    return sbu2018.reviews()
+
+
+def test_sbu_has_fifteen_reviews_in_three_tables(sbu):
+    assert len(sbu) == 15
+    assert sbu["sbu_ref"].tolist() == list(range(1, 16))
+    assert sbu.groupby("sbu_table").size().to_dict() == {1: 4, 2: 3, 3: 8}
+    # Table 1 is the overviews of reviews, exactly
+    assert (sbu["review_kind"] == "overview").tolist() == (sbu["sbu_table"] == 1).tolist()
+    about = sbu2018.about().set_index("item")
+    assert int(about.loc["n_reviews", "value"]) == len(sbu)
+    assert int(about.loc["n_overviews", "value"]) + int(about.loc["n_systematic_reviews", "value"]) == 15
+
+
+def test_sbu_review_keys_are_in_the_bibliography_with_sbu_numbers(sbu):
+    for key, row in sbu.iterrows():
+        start = BIB.index("{" + key + ",")
+        entry = BIB[start:BIB.index("\n}", start)]
+        assert re.search(r"sburef\s*=\s*\{" + str(row["sbu_ref"]) + r"\}", entry), key
+
+
+def test_sbu_codes_and_vocabularies(sbu):
+    assert set(sbu["conclusion_code"]) <= set(sbu2018.CONCLUSION_CODES)
+    assert sbu["conclusion_reason"].str.len().min() > 40   # a real reason, not a word
+    assert set(sbu["routes"]) <= {"IV only", "any route", "IV or epidural", "not stated"}
+    assert set(sbu["meta_analysis"]) <= {"yes", "not stated"}
+    assert set(sbu["risk_of_bias"]) <= {"yes", "not stated"}
+    # what SBU states in so many words
+    assert sbu.loc["michelet2018", ["meta_analysis", "risk_of_bias"]].tolist() == ["yes", "yes"]
+    assert sbu.loc["zhao2018", ["routes", "meta_analysis"]].tolist() == ["IV only", "yes"]
+    assert sbu.loc["oconnell2013", "evidence_grading"] == "GRADE"
+
+
+def test_sbu_counts_that_add_up_and_the_one_that_does_not(sbu):
+    # Connolly 2015: 6 reviews + 5 RCTs + 13 observational + 21 case reports
+    assert sbu.loc["connolly2015", "n_included"] == 6 + 5 + 13 + 21
+    # Azari 2012: 3 RCTs + 7 observational + 9 case studies
+    assert sbu.loc["azari2012", "n_included"] == 3 + 7 + 9
+    # Bredlau 2013: 5 RCTs + 6 uncontrolled + 0 paediatric RCTs
+    assert sbu.loc["bredlau2013", "n_included"] == 5 + 6 + 0
+    # Maher 2017 as printed: 26 studies, but the listed kinds are 11 + 4 + 4 = 19
+    assert sbu.loc["maher2017", "n_included"] == 26
+    assert sbu.loc["maher2017", "n_rct"] + 4 + 4 == 19
+    # Michelet: 4 of 6 IV; Noppers: 21 of 36 IV
+    assert (sbu.loc["michelet2018", "n_iv_studies"], sbu.loc["michelet2018", "n_included"]) == (4, 6)
+    assert (sbu.loc["noppers2010", "n_iv_studies"], sbu.loc["noppers2010", "n_included"]) == (21, 36)
+    # sub-counts never exceed totals
+    for col in ("n_rct", "n_ketamine_studies", "n_iv_studies"):
+        ok = sbu[col].isna() | (sbu[col] <= sbu["n_included"])
+        assert ok.all(), col
+
+
+def test_sbu_overlap_tables(sbu):
+    inc = sbu2018.population_incidence(sbu)
+    assert inc.shape[0] == 15 and set(inc.to_numpy().ravel()) <= {0, 1}
+    assert (inc.sum(axis=1) >= 1).all()
+    ov = sbu2018.population_overlap(sbu)
+    assert ov.index[0] == "CRPS"
+    # the CRPS reviews, by name: the four CRPS-only reviews and three that list CRPS among others
+    crps = set(inc.index[inc["CRPS"] == 1])
+    assert crps == {"connolly2015", "oconnell2013", "zhao2018", "azari2012", "michelet2018",
+                    "maher2017", "noppers2010"}
+    codes = ["favourable", "inconclusive", "unfavourable", "mixed"]
+    assert (ov[codes].sum(axis=1) == ov["n_reviews"]).all()
+    m = sbu2018.overlap_matrix(sbu)
+    assert (m.to_numpy() == m.to_numpy().T).all()
+    assert (pd.Series(m.to_numpy().diagonal(), index=m.index) == inc.sum(axis=1)).all()
