@@ -19,3 +19,6 @@ from . import transforms  # noqa: E402
 from .mh import mh, MHResult  # noqa: E402
 from .peto import peto, PetoResult  # noqa: E402
 from . import convert  # noqa: E402
+
+# figures (kmeta.plots)
+from . import plots  # noqa: E402
