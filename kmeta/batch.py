@@ -12,6 +12,7 @@ Memory use is a few arrays of the input's size.
 from __future__ import annotations
 
 import dataclasses
+import functools
 
 import numpy as np
 import pandas as pd
@@ -23,14 +24,20 @@ from .tau2 import ALGORITHMS, METHODS
 
 __all__ = ["meta_batch", "BatchResult"]
 
+#: Rows per block: blocks this size keep the temporaries in cache (several times faster
+#: than one pass over a million rows on the machines this was measured on, see bench/).
+CHUNK = 8192
+
 
 @dataclasses.dataclass(frozen=True, repr=False)
 class BatchResult(Result):
     """Results of :func:`meta_batch`: the fields of :class:`kmeta.MetaResult` as arrays.
 
-    Every field except ``method``, ``test``, ``level`` and ``weights`` has shape
-    ``(replicates,)``; ``weights`` has shape ``(replicates, k)`` (NaN for padding).
-    ``algorithm`` holds integer codes; :data:`kmeta.tau2.ALGORITHMS` maps them to text.
+    Every field except ``method``, ``test`` and ``level`` has shape ``(replicates,)``.
+    ``weights`` (percent, shape ``(replicates, k)``, NaN for padding) is computed from
+    ``vi`` and ``tau2`` when first asked for, so simulations that don't need it don't
+    pay for it. ``algorithm`` holds integer codes; :data:`kmeta.tau2.ALGORITHMS` maps
+    them to text.
     """
 
     k: np.ndarray
@@ -50,7 +57,6 @@ class BatchResult(Result):
     q_pval: np.ndarray
     pi_low: np.ndarray
     pi_high: np.ndarray
-    weights: np.ndarray
     converged: np.ndarray
     algorithm: np.ndarray
     iterations: np.ndarray
@@ -58,6 +64,13 @@ class BatchResult(Result):
     method: str
     test: str
     level: float
+    vi: np.ndarray = dataclasses.field(default=None, repr=False)
+
+    @functools.cached_property
+    def weights(self) -> np.ndarray:
+        """Study weights in percent, ``(replicates, k)``; NaN for padded cells."""
+        w = 1.0 / (self.vi + self.tau2[:, None])  # NaN where vi is NaN padding
+        return 100.0 * w / np.nansum(w, axis=1, keepdims=True)
 
     @property
     def replicates(self) -> int:
@@ -83,11 +96,37 @@ class BatchResult(Result):
 
     def to_frame(self) -> pd.DataFrame:
         """One row per meta-analysis (weights left out)."""
-        cols = [f.name for f in dataclasses.fields(self) if f.name not in ("weights", "method", "test", "level")]
+        cols = [f.name for f in dataclasses.fields(self) if f.name not in ("vi", "method", "test", "level")]
         df = pd.DataFrame({c: getattr(self, c) for c in cols})
         df["method"] = self.method
         df["test"] = self.test
         return df
+
+
+def _check_padded(y, v, offset):
+    """Errors for a block with NaN padding or other non-finite cells."""
+    ny, nv = np.isnan(y), np.isnan(v)
+    if (ny != nv).any():
+        r, i = np.argwhere(ny != nv)[0]
+        field = "yi" if ny[r, i] else "vi"
+        raise ValueError(f"{field}: row {offset + r}, study {i} is NaN but the other array is not; pad both with NaN")
+    empty = nv.all(axis=1)
+    if empty.any():
+        r = int(np.flatnonzero(empty)[0])
+        raise ValueError(f"k = 0: row {offset + r} has no studies; meta_batch needs at least 1 per row")
+    _raise_bad_input(y, v, offset)
+
+
+def _raise_bad_input(y, v, offset):
+    """Raise for infinite values or non-positive variances (NaN padding allowed)."""
+    if np.isinf(y).any() or np.isinf(v).any():
+        r, i = np.argwhere(np.isinf(y) | np.isinf(v))[0]
+        field = "yi" if np.isinf(y[r, i]) else "vi"
+        raise ValueError(f"{field}: row {offset + r}, study {i} is infinite; values must be finite")
+    bad = ~np.isnan(v) & ~(v > 0)
+    if bad.any():
+        r, i = np.argwhere(bad)[0]
+        raise ValueError(f"vi: row {offset + r}, study {i} is {v[r, i]:g}; sampling variances must be > 0")
 
 
 def meta_batch(yi, vi, *, method="REML", test="z", level=0.95) -> BatchResult:
@@ -132,22 +171,23 @@ def meta_batch(yi, vi, *, method="REML", test="z", level=0.95) -> BatchResult:
         V = V[None, :]
     if Y.ndim != 2 or Y.shape != V.shape:
         raise ValueError(f"yi, vi: expected two arrays of the same shape (replicates, k); got {np.shape(yi)} and {np.shape(vi)}")
-    ny, nv = np.isnan(Y), np.isnan(V)
-    if (ny != nv).any():
-        r, i = np.argwhere(ny != nv)[0]
-        field = "yi" if ny[r, i] else "vi"
-        raise ValueError(f"{field}: row {r}, study {i} is NaN but the other array is not; pad both with NaN")
-    if np.isinf(Y).any() or np.isinf(V).any():
-        r, i = np.argwhere(np.isinf(Y) | np.isinf(V))[0]
-        field = "yi" if np.isinf(Y[r, i]) else "vi"
-        raise ValueError(f"{field}: row {r}, study {i} is infinite; values must be finite")
-    bad = ~nv & ~(V > 0)
-    if bad.any():
-        r, i = np.argwhere(bad)[0]
-        raise ValueError(f"vi: row {r}, study {i} is {V[r, i]:g}; sampling variances must be > 0")
-    empty = nv.all(axis=1)
-    if empty.any():
-        r = int(np.flatnonzero(empty)[0])
-        raise ValueError(f"k = 0: row {r} has no studies; meta_batch needs at least 1 per row")
-    out = _pool_arrays(Y, V, method, test, level)
-    return BatchResult(method=method, test=test, level=level, **out)
+    R = Y.shape[0]
+    out = None
+    for start in range(0, R, CHUNK):
+        y, v = Y[start:start + CHUNK], V[start:start + CHUNK]
+        present = np.isfinite(y) & np.isfinite(v)
+        if present.all():
+            if not (v > 0).all():
+                _raise_bad_input(y, v, start)
+            present = None
+        else:
+            _check_padded(y, v, start)
+        part = _pool_arrays(y, v, method, test, level, M=present, weights=False)
+        if R <= CHUNK:
+            out = part
+            break
+        if out is None:
+            out = {key: np.empty((R,) + val.shape[1:], dtype=val.dtype) for key, val in part.items()}
+        for key, val in part.items():
+            out[key][start:start + CHUNK] = val
+    return BatchResult(method=method, test=test, level=level, vi=V, **out)

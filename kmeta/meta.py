@@ -46,7 +46,7 @@ from ._validate import (
     study_labels,
 )
 from .heterogeneity import _q_arrays, h2_from_q, h2_from_tau2, i2_from_q, i2_from_tau2, q_pvalue
-from .tau2 import ALGORITHMS, METHODS, _tau2_batch, _tau2_scalar
+from .tau2 import ALGORITHMS, METHODS, _rsum, _tau2_batch, _tau2_scalar
 
 __all__ = ["meta", "MetaResult", "TESTS"]
 
@@ -64,33 +64,54 @@ def _canonical_test(test):
     return t
 
 
-def _pool_arrays(Y, V, method, test, level):
+@functools.lru_cache(maxsize=512)
+def _crit(df, level):
+    """Two-sided critical value: normal if df is None, else t on df."""
+    if df is None:
+        return float(special.ndtri(0.5 + level / 2.0))
+    return float(special.stdtrit(df, 0.5 + level / 2.0))
+
+
+def _by_df(df, func):
+    """Evaluate ``func`` once per distinct degrees of freedom and spread it over rows."""
+    if df.size and df[0] == df[-1] and (df == df[0]).all():
+        return np.full(df.shape, func(float(df[0])))
+    values, inverse = np.unique(df, return_inverse=True)
+    return np.array([func(float(d)) for d in values])[inverse]
+
+
+def _pool_arrays(Y, V, method, test, level, M=None, weights=True):
     """Fit the model to every row of (R, k) arrays (NaN marks an absent study).
 
     Returns a dict of arrays of shape (R,) (and ``weights`` of shape (R, k)).
-    This is the single implementation behind :func:`meta` and :func:`meta_batch`.
+    This is the implementation behind :func:`meta_batch` (and :func:`meta` for
+    k > 64). ``M`` (present studies) may be passed if the caller has it;
+    ``weights=False`` skips the (R, k) array of percent weights.
     """
-    M = np.isfinite(Y) & np.isfinite(V)
+    if M is None:
+        M = np.isfinite(Y) & np.isfinite(V)
     full = bool(M.all())
     Mf = None if full else M.astype(float)
     Yc = Y if full else np.where(M, Y, 0.0)
     Vc = V if full else np.where(M, V, 1.0)
-    k = np.full(Y.shape[0], float(Y.shape[1])) if full else Mf.sum(axis=1)
+    k = np.full(Y.shape[0], float(Y.shape[1])) if full else _rsum(Mf)
 
-    tau2, conv, code, iters = _tau2_batch(Yc, Vc, None if full else M, method)
+    q, q_df, vt, c = _q_arrays(Yc, Vc, Mf, return_c=True)
+    q = np.maximum(q, 0.0)
+    tau2, conv, code, iters = _tau2_batch(Yc, Vc, None if full else M, method, fe=(q, c))
 
     w = 1.0 / (Vc + tau2[:, None])
     if Mf is not None:
         w *= Mf
-    sw = w.sum(axis=1)
-    mu = (w * Yc).sum(axis=1) / sw
+    sw = _rsum(w)
+    mu = _rsum(w * Yc) / sw
     var = 1.0 / sw
 
     t_based = test in ("t", "knha", "adhoc")
     use_t = t_based & (k > 1)  # k = 1: metafor falls back to z
     if test in ("knha", "adhoc"):
         r = Yc - mu[:, None]
-        rss = (w * r * r).sum(axis=1)
+        rss = _rsum(w * r * r)
         with np.errstate(divide="ignore", invalid="ignore"):
             s2w = np.where(rss <= np.finfo(float).eps, 0.0, rss / (k - 1.0))
         if test == "adhoc":
@@ -101,18 +122,15 @@ def _pool_arrays(Y, V, method, test, level):
 
     with np.errstate(divide="ignore", invalid="ignore"):
         stat = mu / se
-    alpha = 1.0 - level
-    dfs = np.where(use_t, df, 1.0)
-    with np.errstate(invalid="ignore"):
-        crit = np.where(use_t, special.stdtrit(dfs, 1.0 - alpha / 2.0), special.ndtri(1.0 - alpha / 2.0))
-        p_t = 2.0 * special.stdtr(dfs, -np.abs(stat))
-        p_z = 2.0 * special.ndtr(-np.abs(stat))
-    pval = np.where(use_t, p_t, p_z)
+    crit = np.full_like(mu, _crit(None, level))
+    pval = 2.0 * special.ndtr(-np.abs(stat))
+    if use_t.any():
+        rows = np.flatnonzero(use_t)
+        crit[rows] = _by_df(df[rows], lambda d: _crit(d, level))
+        pval[rows] = 2.0 * special.stdtr(df[rows], -np.abs(stat[rows]))
     ci_low = mu - crit * se
     ci_high = mu + crit * se
 
-    q, q_df, vt = _q_arrays(Yc, Vc, Mf)
-    q = np.maximum(q, 0.0)
     q_pval = q_pvalue(q, q_df)
     if method == "FE":
         i2 = i2_from_q(q, q_df)
@@ -121,19 +139,18 @@ def _pool_arrays(Y, V, method, test, level):
         i2 = np.where(k > 1, i2_from_tau2(tau2, vt), 0.0)
         h2 = np.where(k > 1, h2_from_tau2(tau2, vt), 1.0)
 
-    if method == "FE":
-        pi_low = np.full_like(mu, np.nan)
-        pi_high = np.full_like(mu, np.nan)
-    else:
-        ok = k >= 3
-        tcrit = special.stdtrit(np.where(ok, k - 2.0, 1.0), 1.0 - alpha / 2.0)
-        half = tcrit * np.sqrt(var + tau2)
-        pi_low = np.where(ok, mu - half, np.nan)
-        pi_high = np.where(ok, mu + half, np.nan)
+    pi_low = np.full_like(mu, np.nan)
+    pi_high = np.full_like(mu, np.nan)
+    if method != "FE" and (k >= 3).any():
+        rows = np.flatnonzero(k >= 3)
+        half = _by_df(k[rows] - 2.0, lambda d: _crit(d, level)) * np.sqrt(var[rows] + tau2[rows])
+        pi_low[rows] = mu[rows] - half
+        pi_high[rows] = mu[rows] + half
 
-    weights = 100.0 * w / sw[:, None]
-    if Mf is not None:
-        weights = np.where(M, weights, np.nan)
+    if weights:
+        weights = 100.0 * w / sw[:, None]
+        if Mf is not None:
+            weights = np.where(M, weights, np.nan)
 
     return {
         "k": k.astype(int),
@@ -157,16 +174,8 @@ def _pool_arrays(Y, V, method, test, level):
         "converged": conv,
         "algorithm": code,
         "iterations": iters,
-        "weights": weights,
+        **({"weights": weights} if weights is not False else {}),
     }
-
-
-@functools.lru_cache(maxsize=512)
-def _crit(df, level):
-    """Two-sided critical value: normal if df is None, else t on df."""
-    if df is None:
-        return float(special.ndtri(0.5 + level / 2.0))
-    return float(special.stdtrit(df, 0.5 + level / 2.0))
 
 
 def _pool_scalar(y, v, method, test, level):
@@ -415,18 +424,32 @@ class MetaResult(Result):
 
 
 def _unpack_frame(yi, vi, sei, labels):
-    """Accept a DataFrame with yi/vi (and study) columns, as effect_sizes returns."""
+    """Accept a DataFrame with yi/vi (and study) columns, as effect_sizes returns.
+
+    Rows that :func:`kmeta.effect_sizes` excluded (``yi``/``vi`` NaN with a ``note``,
+    e.g. double-zero studies for a ratio measure) are dropped and the reason is
+    returned as a note; any other missing value is left for validation to report.
+    """
+    notes = []
     if isinstance(yi, pd.DataFrame) and vi is None and sei is None:
         df = yi
-        missing = [c for c in ("yi",) if c not in df.columns]
-        if missing or not ({"vi", "sei"} & set(df.columns)):
+        if "yi" not in df.columns or not ({"vi", "sei"} & set(df.columns)):
             raise ValueError("data: a DataFrame passed to meta() needs columns 'yi' and 'vi' (or 'sei')")
+        var_col = "vi" if "vi" in df.columns else "sei"
+        if "note" in df.columns:
+            missing = df["yi"].isna() | df[var_col].isna()
+            excluded = missing & df["note"].fillna("").astype(str).str.len().gt(0)
+            for i in np.flatnonzero(excluded.to_numpy()):
+                name = df["study"].iloc[i] if "study" in df.columns else f"row {i}"
+                notes.append(f"excluded {name}: {df['note'].iloc[i]}")
+            df = df.loc[~excluded.to_numpy()]
         if labels is None and "study" in df.columns:
             labels = df["study"].tolist()
-        if "vi" in df.columns:
-            return df["yi"].to_numpy(float), df["vi"].to_numpy(float), None, labels
-        return df["yi"].to_numpy(float), None, df["sei"].to_numpy(float), labels
-    return yi, vi, sei, labels
+        values = df[var_col].to_numpy(float)
+        if var_col == "vi":
+            return df["yi"].to_numpy(float), values, None, labels, notes
+        return df["yi"].to_numpy(float), None, values, labels, notes
+    return yi, vi, sei, labels, notes
 
 
 def meta(yi, vi=None, *, method="REML", test="z", level=0.95, labels=None, sei=None) -> MetaResult:
@@ -436,7 +459,9 @@ def meta(yi, vi=None, *, method="REML", test="z", level=0.95, labels=None, sei=N
     ----------
     yi : array_like or DataFrame
         Effect sizes (one per study), or a DataFrame with columns ``yi`` and ``vi``
-        (and optionally ``study``), such as :func:`kmeta.effect_sizes` returns.
+        (and optionally ``study``), such as :func:`kmeta.effect_sizes` returns; the
+        studies it excluded (e.g. double-zero studies for RR/OR) are left out and
+        named in ``notes``.
     vi : array_like
         Sampling variances (> 0). Give either ``vi`` or ``sei``.
     method : str
@@ -469,7 +494,7 @@ def meta(yi, vi=None, *, method="REML", test="z", level=0.95, labels=None, sei=N
     >>> res.k, res.method
     (3, 'DL')
     """
-    yi, vi, sei, labels = _unpack_frame(yi, vi, sei, labels)
+    yi, vi, sei, labels, frame_notes = _unpack_frame(yi, vi, sei, labels)
     method = check_choice(method, "method", METHODS)
     test = _canonical_test(test)
     level = check_level(level)
@@ -491,7 +516,7 @@ def meta(yi, vi=None, *, method="REML", test="z", level=0.95, labels=None, sei=N
         out = _pool_scalar(yi.tolist(), vi.tolist(), method, test, level)
     else:
         out = {key: val[0] for key, val in _pool_arrays(yi[None, :], vi[None, :], method, test, level).items()}
-    notes = []
+    notes = list(frame_notes)
     if k == 1:
         notes.append("k = 1: tau^2 is 0 and the estimate is the single study's effect")
         if test != "z":

@@ -64,10 +64,17 @@ ALGORITHMS = {
 }
 
 _MAXITER = 100
-_TOL = 1e-12  # convergence threshold on the change in tau^2 (relative above 1)
+_SCORING_TOL = 1e-5  # metafor's threshold on the change in tau^2 (absolute)
+_TOL = 1e-12  # final accuracy: Newton polishing stops when the step is below this (relative above 1)
 
 
 # --------------------------------------------------------------------------- helpers
+def _rsum(a):
+    """Sum over studies (axis 1). A matrix-vector product with ones is several times
+    faster than ``a.sum(axis=1)`` for the short rows of meta-analyses."""
+    return a @ np.ones(a.shape[1])
+
+
 def _prepare(Y, V, M=None):
     """Masked arrays: absent studies get y = 0, v = 1 and weight 0."""
     Y = np.asarray(Y, dtype=float)
@@ -78,7 +85,8 @@ def _prepare(Y, V, M=None):
         return Y, V, None, np.full(Y.shape[0], float(Y.shape[1]))
     Y = np.where(M, Y, 0.0)
     V = np.where(M, V, 1.0)
-    return Y, V, M.astype(float), M.sum(axis=1).astype(float)
+    Mf = M.astype(float)
+    return Y, V, Mf, _rsum(Mf)
 
 
 def _weights(V, Mf, tau2):
@@ -90,8 +98,8 @@ def _weights(V, Mf, tau2):
 
 
 def _wmean(Y, w):
-    sw = w.sum(axis=1)
-    return (w * Y).sum(axis=1) / sw, sw
+    sw = _rsum(w)
+    return _rsum(w * Y) / sw, sw
 
 
 def _gen_q(Y, V, Mf, tau2):
@@ -100,27 +108,27 @@ def _gen_q(Y, V, Mf, tau2):
     mu, sw = _wmean(Y, w)
     r = Y - mu[:, None]
     wr2 = w * r * r
-    return wr2.sum(axis=1), (w * wr2).sum(axis=1), w, sw
+    return _rsum(wr2), _rsum(w * wr2), w, sw
 
 
 def _unweighted_ss(Y, Mf, k):
     """Sum of squares about the unweighted mean, per row."""
     if Mf is None:
-        ybar = Y.mean(axis=1)
+        ybar = _rsum(Y) / k
         d = Y - ybar[:, None]
     else:
-        ybar = (Y * Mf).sum(axis=1) / k
+        ybar = _rsum(Y * Mf) / k
         d = (Y - ybar[:, None]) * Mf
-    return (d * d).sum(axis=1)
+    return _rsum(d * d)
 
 
 def _sum_v(V, Mf):
-    return V.sum(axis=1) if Mf is None else (V * Mf).sum(axis=1)
+    return _rsum(V) if Mf is None else _rsum(V * Mf)
 
 
 def _tau2_dl(Y, V, Mf, k):
     q, _, w, sw = _gen_q(Y, V, Mf, np.zeros(Y.shape[0]))
-    c = sw - (w * w).sum(axis=1) / sw
+    c = sw - _rsum(w * w) / sw
     with np.errstate(invalid="ignore", divide="ignore"):
         t = (q - (k - 1.0)) / c
     return np.where(k > 1, np.maximum(t, 0.0), 0.0)
@@ -149,7 +157,7 @@ def _loglik(Y, V, Mf, tau2, reml):
     logv = np.log(V + tau2[:, None])
     if Mf is not None:
         logv = logv * Mf
-    ll = -0.5 * logv.sum(axis=1) - 0.5 * (w * r * r).sum(axis=1)
+    ll = -0.5 * _rsum(logv) - 0.5 * _rsum(w * r * r)
     if reml:
         ll -= 0.5 * np.log(sw)
     return ll
@@ -161,19 +169,77 @@ def _score(Y, V, Mf, k, tau2, method):
     if method == "ML":
         return swr2w - sw
     if method == "REML":
-        return swr2w - sw + (w * w).sum(axis=1) / sw
+        return swr2w - sw + _rsum(w * w) / sw
     # PM and EB: generalized Q equation
     return q - (k - 1.0)
+
+
+def _score_and_slope(Y, V, Mf, k, tau2, method):
+    """The estimating function S(tau2) and its exact derivative dS/dtau2.
+
+    With w = 1/(v + tau2), r = y - mu(tau2) and a = sum w^2 r / sum w:
+    ML    S = sum w^2 r^2 - sum w;  S' = -2 sum w^3 r^2 + 2 a sum w^2 r + sum w^2
+    REML  S = ML + sum w^2 / sum w; S' = ML' - 2 sum w^3 / sum w + (sum w^2 / sum w)^2
+    EB    S = Q(tau2) - (k - 1);    S' = -sum w^2 r^2
+    """
+    w = _weights(V, Mf, tau2)
+    mu, sw = _wmean(Y, w)
+    r = Y - mu[:, None]
+    w2 = w * w
+    w2r = w2 * r
+    sw2r2 = _rsum(w2r * r)
+    if method == "EB":
+        return _rsum(w * r * r) - (k - 1.0), -sw2r2
+    sw2 = _rsum(w2)
+    sw3r2 = _rsum(w2r * r * w)
+    s2r = _rsum(w2r)
+    S = sw2r2 - sw
+    dS = -2.0 * sw3r2 + 2.0 * s2r * s2r / sw + sw2
+    if method == "REML":
+        sw3 = _rsum(w2 * w)
+        S = S + sw2 / sw
+        dS = dS - 2.0 * sw3 / sw + (sw2 / sw) ** 2
+    return S, dS
+
+
+def _polish_newton(Y, V, Mf, k, tau2, method, maxiter=20):
+    """Newton steps on the estimating function from an interior scoring solution.
+
+    Rows at tau2 = 0 are left alone. A step that would cross below 0 ends at the
+    boundary 0 when the estimating function is <= 0 there (the solution is tau2 = 0,
+    which scoring approaches only geometrically by step halving); otherwise, and when
+    the slope is not negative (not at a maximum), polishing stops for that row.
+    """
+    active = np.flatnonzero(tau2 > 0)
+    for _ in range(maxiter):
+        if active.size == 0:
+            break
+        sub = (Y[active], V[active], None if Mf is None else Mf[active], k[active])
+        t = tau2[active]
+        S, dS = _score_and_slope(*sub, t, method)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            step = -S / dS
+        ok = (dS < 0) & np.isfinite(step) & (t + step >= 0)
+        new = np.where(ok, t + step, t)
+        cross = (dS < 0) & np.isfinite(step) & (t + step < 0)
+        if cross.any():
+            c = np.flatnonzero(cross)
+            s0, _ = _score_and_slope(*(a if a is None else a[c] for a in sub), np.zeros(c.size), method)
+            new[c] = np.where(s0 <= 0, 0.0, t[c])
+        tau2[active] = new
+        done = ~ok | (np.abs(step) <= _TOL * np.maximum(1.0, new))
+        active = active[~done]
+    return tau2
 
 
 def _scoring_step(Y, V, Mf, k, tau2, method):
     """metafor's Fisher-scoring (ML, REML) or EB update."""
     q, swr2w, w, sw = _gen_q(Y, V, Mf, tau2)
     if method == "ML":
-        return (swr2w - sw) / (w * w).sum(axis=1)
+        return (swr2w - sw) / _rsum(w * w)
     if method == "REML":
-        sw2 = (w * w).sum(axis=1)
-        sw3 = (w * w * w).sum(axis=1)
+        sw2 = _rsum(w * w)
+        sw3 = _rsum(w * w * w)
         tr_p = sw - sw2 / sw
         tr_pp = sw2 - 2.0 * sw3 / sw + (sw2 / sw) ** 2
         return (swr2w - tr_p) / tr_pp
@@ -198,26 +264,41 @@ def _halve_to_nonnegative(t, adj):
 
 
 def _iterate_scoring(Y, V, Mf, k, tau2, method, maxiter=_MAXITER):
+    """metafor's iteration (Fisher scoring for ML/REML, its EB update) with step
+    halving at 0 and metafor's stopping rule (change < 1e-5), then Newton polishing.
+
+    Rows still moving after ``maxiter`` steps are returned unconverged (the caller
+    then uses the bracketed root search) -- the same rows on which metafor stops with
+    "Fisher scoring algorithm did not converge".
+    """
     R = Y.shape[0]
     conv = np.zeros(R, dtype=bool)
     iters = np.zeros(R, dtype=int)
-    active = np.flatnonzero(k > 1)
     tau2 = tau2.copy()
+    rows = np.flatnonzero(k > 1)  # the block being iterated (re-compacted as rows finish)
+    block = (Y[rows], V[rows], None if Mf is None else Mf[rows], k[rows])
+    live = np.ones(rows.size, dtype=bool)  # rows of the block still iterating
     for it in range(1, maxiter + 1):
-        if active.size == 0:
+        if not live.any():
             break
-        sub = (Y[active], V[active], None if Mf is None else Mf[active], k[active])
-        t = tau2[active]
+        if live.sum() < 0.75 * rows.size:  # drop finished rows from the block
+            rows = rows[live]
+            block = tuple(a if a is None else a[live] for a in block)
+            live = np.ones(rows.size, dtype=bool)
+        t = tau2[rows]
         with np.errstate(divide="ignore", invalid="ignore"):
-            adj = _scoring_step(*sub, t, method)
-        adj = np.where(np.isfinite(adj), adj, 0.0)
+            adj = _scoring_step(*block, t, method)
+        adj = np.where(live & np.isfinite(adj), adj, 0.0)
         adj = _halve_to_nonnegative(t, adj)
-        new = t + adj
-        tau2[active] = new
-        iters[active] = it
-        done = np.abs(adj) <= _TOL * np.maximum(1.0, new)
-        conv[active[done]] = True
-        active = active[~done]
+        tau2[rows] = t + adj
+        iters[rows[live]] = it
+        done = live & (np.abs(adj) < _SCORING_TOL)
+        conv[rows[done]] = True
+        live &= ~done
+    finished = np.flatnonzero(conv)
+    if finished.size:
+        sub = (Y[finished], V[finished], None if Mf is None else Mf[finished], k[finished])
+        tau2[finished] = _polish_newton(*sub, tau2[finished].copy(), method)
     return tau2, conv, iters
 
 
@@ -267,37 +348,42 @@ def _upper_bracket(Y, V, Mf, k, method, rows):
     return hi
 
 
-def _bisect(Y, V, Mf, k, method, lo, hi, n=200):
-    """Bisection on the estimating function within [lo, hi] (s(lo) > 0 > s(hi))."""
+def _bisect(Y, V, Mf, k, method, lo, hi, n=64):
+    """Bisection on the estimating function within [lo, hi] (s(lo) > 0 > s(hi)).
+
+    64 halvings shrink any bracket below double precision."""
     for _ in range(n):
         mid = 0.5 * (lo + hi)
         s = _score(Y, V, Mf, k, mid, method)
         up = s > 0
         lo = np.where(up, mid, lo)
         hi = np.where(up, hi, mid)
-        if np.all(hi - lo <= 1e-15 * np.maximum(1.0, hi)):
-            break
     return 0.5 * (lo + hi)
+
+
+def _on_grid(Y, V, Mf, k, grid, fn):
+    """Evaluate ``fn(Y, V, Mf, k, tau2)`` at every grid point of every row at once.
+
+    ``grid`` has shape (r, G); the rows are repeated G times so one vectorised call
+    does the whole grid. Returns (r, G)."""
+    r, G = grid.shape
+    rep = lambda a: None if a is None else np.repeat(a, G, axis=0)  # noqa: E731
+    return fn(rep(Y), rep(V), rep(Mf), np.repeat(k, G), grid.ravel()).reshape(r, G)
 
 
 def _bracketed(Y, V, Mf, k, method, rows, ngrid=200):
     """Fallback: grid search for the global maximum, then bisection on the score."""
     hi = _upper_bracket(Y, V, Mf, k, method, rows)
     sub = (Y[rows], V[rows], None if Mf is None else Mf[rows], k[rows])
-    # grid: 0 plus geometric points up to hi
     frac = np.concatenate([[0.0], np.geomspace(1e-8, 1.0, ngrid - 1)])
-    grid = hi[:, None] * frac[None, :]  # (r, ngrid)
+    grid = hi[:, None] * frac[None, :]  # (r, ngrid): 0 plus geometric points up to hi
     r = len(rows)
     if method in ("ML", "REML"):
-        obj = np.empty((r, ngrid))
-        for j in range(ngrid):
-            obj[:, j] = _loglik(*sub[:3], grid[:, j], method == "REML")
+        reml = method == "REML"
+        obj = _on_grid(*sub, grid, lambda y, v, m, kk, t: _loglik(y, v, m, t, reml))
         best = obj.argmax(axis=1)
-    else:  # PM/EB: monotone estimating function, unique root
-        s = np.empty((r, ngrid))
-        for j in range(ngrid):
-            s[:, j] = _score(*sub, grid[:, j], method)
-        # last grid point with s > 0
+    else:  # PM/EB: decreasing estimating function, unique root: last grid point with s > 0
+        s = _on_grid(*sub, grid, lambda y, v, m, kk, t: _score(y, v, m, kk, t, method))
         pos = s > 0
         best = np.where(pos.any(axis=1), ngrid - 1 - np.argmax(pos[:, ::-1], axis=1), 0)
     idx = np.arange(r)
@@ -309,7 +395,7 @@ def _bracketed(Y, V, Mf, k, method, rows, ngrid=200):
     # boundary maximum: the best grid point is 0 and the score there is <= 0
     boundary = (best == 0) & (s_at0 <= 0)
     out = np.where(boundary, 0.0, out)
-    # if the bracket does not straddle a sign change, keep the best grid value refined
+    # if the bracket does not straddle a sign change, keep the best grid value
     bad = (s_lo <= 0) & ~boundary & (best > 0)
     if bad.any():
         out = np.where(bad, grid[idx, best], out)
@@ -324,11 +410,12 @@ def _ll0_check(Y, V, Mf, tau2, method):
     return np.where(ll0 > ll + 1e-10, 0.0, tau2)
 
 
-def _tau2_batch(Y, V, M=None, method="REML"):
+def _tau2_batch(Y, V, M=None, method="REML", fe=None):
     """Estimate tau2 for each row of (R, k) arrays.
 
     Returns ``(tau2, converged, algorithm_code, iterations)``, each of shape (R,).
-    ``M`` marks present studies (default: finite y and v).
+    ``M`` marks present studies (default: finite y and v). ``fe = (q, c)``, Cochran's Q
+    and the DL denominator already computed by the caller, saves DL a pass.
     """
     Y, V, Mf, k = _prepare(Y, V, M)
     R = Y.shape[0]
@@ -338,7 +425,12 @@ def _tau2_batch(Y, V, M=None, method="REML"):
     if method == "FE":
         tau2 = np.zeros(R)
     elif method == "DL":
-        tau2 = _tau2_dl(Y, V, Mf, k)
+        if fe is None:
+            tau2 = _tau2_dl(Y, V, Mf, k)
+        else:
+            q, c = fe
+            with np.errstate(invalid="ignore", divide="ignore"):
+                tau2 = np.where(k > 1, np.maximum((q - (k - 1.0)) / c, 0.0), 0.0)
     elif method == "HE":
         tau2 = _tau2_he(Y, V, Mf, k)
     elif method == "SJ":
@@ -391,7 +483,7 @@ def estimate_tau2(yi, vi, method="REML", *, labels=None):
     Examples
     --------
     >>> round(estimate_tau2([0.1, 0.5, 0.9], [0.04, 0.05, 0.06], "DL")["tau2"], 6)
-    0.112222
+    0.110667
     """
     method = check_choice(method, "method", METHODS)
     yi = as_array(yi, "yi")
@@ -456,6 +548,49 @@ def _loglik_py(y, v, t, reml):
     return ll - 0.5 * np.log(sw) if reml else ll
 
 
+def _score_slope_py(y, v, t, method):
+    """Python-float mirror of :func:`_score_and_slope`."""
+    k = len(y)
+    w = [1.0 / (vi + t) for vi in v]
+    sw = sum(w)
+    mu = sum(wi * yi for wi, yi in zip(w, y)) / sw
+    r = [yi - mu for yi in y]
+    sw2r2 = sum(wi * wi * ri * ri for wi, ri in zip(w, r))
+    if method == "EB":
+        return sum(wi * ri * ri for wi, ri in zip(w, r)) - (k - 1.0), -sw2r2
+    sw2 = sum(wi * wi for wi in w)
+    sw3r2 = sum(wi ** 3 * ri * ri for wi, ri in zip(w, r))
+    s2r = sum(wi * wi * ri for wi, ri in zip(w, r))
+    S = sw2r2 - sw
+    dS = -2.0 * sw3r2 + 2.0 * s2r * s2r / sw + sw2
+    if method == "REML":
+        sw3 = sum(wi ** 3 for wi in w)
+        S += sw2 / sw
+        dS += -2.0 * sw3 / sw + (sw2 / sw) ** 2
+    return S, dS
+
+
+def _polish_py(y, v, t, method, maxiter=20):
+    """Python-float mirror of :func:`_polish_newton`."""
+    if t <= 0:
+        return t
+    for _ in range(maxiter):
+        S, dS = _score_slope_py(y, v, t, method)
+        if not dS < 0:
+            break
+        step = -S / dS
+        if not np.isfinite(step):
+            break
+        if t + step < 0:  # boundary solution if the estimating function is <= 0 at 0
+            if _score_slope_py(y, v, 0.0, method)[0] <= 0:
+                t = 0.0
+            break
+        t += step
+        if abs(step) <= _TOL * max(1.0, t):
+            break
+    return t
+
+
 def _tau2_scalar(y, v, method):
     """(tau2, converged, algorithm_code, iterations) for one meta-analysis (lists of floats)."""
     k = len(y)
@@ -485,7 +620,7 @@ def _tau2_scalar(y, v, method):
             t += step
             if step <= _TOL * 1e-2 * max(1.0, t):
                 return t, True, 2, it
-    else:  # EB, ML, REML: metafor's scoring from the HE estimate, step halving at 0
+    else:  # EB, ML, REML: metafor's scoring from the HE estimate, then Newton polishing
         t = _he_py(y, v)
         for it in range(1, _MAXITER + 1):
             try:
@@ -497,7 +632,8 @@ def _tau2_scalar(y, v, method):
             if t + adj < 0:
                 adj = float(_halve_to_nonnegative(np.array([t]), np.array([adj]))[0])
             t += adj
-            if abs(adj) <= _TOL * max(1.0, t):
+            if abs(adj) < _SCORING_TOL:
+                t = _polish_py(y, v, t, method)
                 if method in ("ML", "REML") and t > 0:
                     reml = method == "REML"
                     if _loglik_py(y, v, 0.0, reml) > _loglik_py(y, v, t, reml) + 1e-10:

@@ -123,3 +123,40 @@ def test_prediction_interval_helper_matches_meta():
     lo, hi = prediction_interval(res.estimate, res.se, res.tau2, res.k)
     assert (lo, hi) == pytest.approx((res.pi_low, res.pi_high), abs=1e-14)
     assert np.isnan(prediction_interval(0.0, 0.1, 0.1, 2)[0])
+
+
+@pytest.mark.parametrize("method", ["ML", "REML", "EB"])
+def test_newton_slope_is_the_derivative_of_the_estimating_function(method):
+    """The polishing step's dS/dtau2 must match a central difference of S."""
+    from kmeta.tau2 import _score_and_slope, _score_slope_py
+
+    rng = np.random.default_rng(9)
+    v = rng.uniform(0.05, 0.6, size=(40, 7))
+    y = rng.normal(0.0, np.sqrt(v + 0.3))
+    k = np.full(40, 7.0)
+    t = rng.uniform(0.01, 1.0, 40)
+    h = 1e-6
+    S, dS = _score_and_slope(y, v, None, k, t, method)
+    Sp, _ = _score_and_slope(y, v, None, k, t + h, method)
+    Sm, _ = _score_and_slope(y, v, None, k, t - h, method)
+    np.testing.assert_allclose(dS, (Sp - Sm) / (2 * h), rtol=1e-5, atol=1e-6)
+    for i in range(5):  # the Python-float mirror agrees
+        s1, d1 = _score_slope_py(y[i].tolist(), v[i].tolist(), float(t[i]), method)
+        assert s1 == pytest.approx(S[i], rel=1e-12, abs=1e-12) and d1 == pytest.approx(dS[i], rel=1e-12, abs=1e-12)
+
+
+def test_effect_size_frame_with_excluded_double_zero_study():
+    es = kmeta.effect_sizes("RR", e1=[3, 0, 5], n1=[20, 15, 30], e2=[1, 0, 2], n2=[20, 15, 30],
+                            labels=["a", "b", "c"])
+    assert np.isnan(es.loc[1, "yi"])  # the double-zero study, kept with a note
+    res = kmeta.meta(es, method="DL")
+    assert res.k == 2 and res.labels == ("a", "c")
+    assert any(n.startswith("excluded b:") for n in res.notes)
+    direct = kmeta.meta(es.yi[[0, 2]], es.vi[[0, 2]], method="DL")
+    assert res.estimate == pytest.approx(direct.estimate, abs=1e-14)
+
+
+def test_unexplained_missing_value_in_a_frame_is_still_an_error():
+    df = pd.DataFrame({"study": ["a", "b"], "yi": [0.1, np.nan], "vi": [0.1, 0.2]})
+    with pytest.raises(ValueError, match=r"yi: study 'b' \(index 1\) is nan"):
+        kmeta.meta(df)
