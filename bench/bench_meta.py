@@ -1,0 +1,100 @@
+"""Speed of kmeta's pooling, measured as ratios in one run.
+
+    OMP_NUM_THREADS=1 python bench/bench_meta.py [--quick]
+
+Measures, for k = 6 studies per meta-analysis:
+
+* ``kmeta.meta_batch`` (DL, REML, PM) over arrays of shape (replicates, 6);
+* a Python loop over ``kmeta.meta`` (one call per meta-analysis);
+* a Python loop over statsmodels' ``combine_effects`` (DL), the other Python
+  implementation of random-effects pooling (install statsmodels to include it);
+
+and prints meta-analyses per second and the ratios between them, then writes the
+table to ``bench/results/bench_meta.csv``. The issue's targets on one core:
+DL >= 5e6/s and REML >= 5e5/s for ``meta_batch``, and scalar ``meta`` at least 2x
+faster than ``combine_effects`` for DL. This is a measurement, not a test: CI does
+not run it, and the numbers depend on the machine and what else it is doing.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+import kmeta
+
+K = 6
+
+
+def _data(R, seed=0):
+    rng = np.random.default_rng(seed)
+    v = rng.uniform(0.05, 0.5, size=(R, K))
+    y = rng.normal(0.0, np.sqrt(v + 0.1))
+    return y, v
+
+
+def _rate(fn, n, repeat=3):
+    """Best of ``repeat`` runs, in calls (meta-analyses) per second."""
+    fn()  # warm up
+    best = np.inf
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - t0)
+    return n / best
+
+
+def main(quick=False):
+    R_batch = {"DL": 1_000_000, "REML": 200_000, "PM": 200_000}
+    n_loop = 2_000
+    if quick:
+        R_batch = {m: r // 20 for m, r in R_batch.items()}
+        n_loop = 200
+    rows = []
+    for method, R in R_batch.items():
+        y, v = _data(R)
+        rows.append(("kmeta.meta_batch", method, _rate(lambda: kmeta.meta_batch(y, v, method=method), R)))
+    y, v = _data(n_loop, seed=1)
+    for method in ("DL", "REML"):
+        rows.append(
+            ("loop over kmeta.meta", method,
+             _rate(lambda: [kmeta.meta(y[i], v[i], method=method) for i in range(n_loop)], n_loop))
+        )
+    try:
+        from statsmodels.stats.meta_analysis import combine_effects
+    except ImportError:  # pragma: no cover - optional comparison
+        print("statsmodels not installed: skipping combine_effects")
+    else:
+        def sm_loop():
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # combine_effects warns on sqrt of negative HKSJ variances
+                for i in range(n_loop):
+                    combine_effects(y[i], v[i], method_re="dl")
+        rows.append(("loop over statsmodels combine_effects", "DL", _rate(sm_loop, n_loop)))
+
+    table = pd.DataFrame(rows, columns=["implementation", "method", "per_second"])
+    dl_scalar = table.query("implementation == 'loop over kmeta.meta' and method == 'DL'").per_second.iloc[0]
+    table["ratio_to_scalar_meta_DL"] = table.per_second / dl_scalar
+    print(f"k = {K}; {platform.processor() or platform.machine()}; "
+          f"OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', 'unset')}; load average {os.getloadavg()[0]:.2f}")
+    with pd.option_context("display.float_format", "{:,.1f}".format, "display.width", 120):
+        print(table.to_string(index=False))
+    sm = table.query("implementation.str.startswith('loop over statsmodels')", engine="python")
+    if len(sm):
+        print(f"\nscalar kmeta.meta (DL) is {dl_scalar / sm.per_second.iloc[0]:.1f}x statsmodels combine_effects")
+    out = Path(__file__).parent / "results"
+    out.mkdir(exist_ok=True)
+    table.to_csv(out / "bench_meta.csv", index=False)
+    return table
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
+    main(**vars(parser.parse_args()))
