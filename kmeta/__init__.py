@@ -22,3 +22,7 @@ from . import convert  # noqa: E402
 
 # figures (kmeta.plots)
 from . import plots  # noqa: E402
+
+# beyond the reviews: Bayesian pooling, simulation, sequential analysis, power
+from .bayes import bayesmeta, BayesMetaResult, bayesmeta_batch  # noqa: E402
+from . import bayes, simulate, tsa  # noqa: E402
