@@ -52,6 +52,7 @@ __all__ = [
     "grade_footnotes",
     "prisma",
     "abstract_facts",
+    "external_facts",
 ]
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "data" / "orhurhu2019"
@@ -489,3 +490,42 @@ def abstract_facts() -> pd.DataFrame:
         ints=("count", "denominator"),
         floats=("value", "value_low", "value_high", "plus_minus"),
     )
+
+
+#: Allowed kinds in :func:`external_facts`.
+EXTERNAL_KINDS: frozenset[str] = frozenset({"label", "abstract", "reported", "secondary"})
+
+
+def external_facts() -> pd.DataFrame:
+    """Numbers the review quotes from sources other than its trials, as those sources give them.
+
+    Used to check the Introduction's and Discussion's statements about the drug label,
+    the consensus guideline and another review (Michelet et al. 2018).
+
+    Columns
+    -------
+    fact_id : str
+        ``<source>.<what>``.
+    claim_id : str
+        The claim of :func:`published` the fact bears on.
+    quantity : str
+        What the number is.
+    value, value_low, value_high : float64
+        The number, or a range.
+    unit : str
+        Unit.
+    printed : str
+        Short fragment of the source.
+    source : str
+        Bibliography key of the source.
+    location : str
+        Where in the source.
+    url : str
+        The public copy we read.
+    kind : str
+        ``label`` (a drug label), ``abstract``, ``reported`` (a title or reference list)
+        or ``secondary`` (someone else's summary).
+    note : str
+        Remarks.
+    """
+    return _typed(_read("external_facts.csv"), floats=("value", "value_low", "value_high"))

@@ -1,0 +1,122 @@
+"""The time course of Orhurhu et al. 2019 (pooled pain scores at 2, 4, 8 and 12 weeks).
+
+The review pooled pain scores at four later time points (Results > Efficacy of
+Ketamine at Different Time Points): three trials at 2, 4 and 8 weeks and two at 12
+weeks, each printed as an estimate, a 95% CI, a P value and I². The trial-level inputs
+(the Supplemental forest plots, Figures 5–8) are not public. This module gathers what
+the printed numbers say on their own:
+
+* :data:`ASSESSED_WEEKS` -- the post-infusion weeks at which each trial assessed pain,
+  as Table 1's "Pain Assessment Time Points" column lists them;
+* :func:`pools` -- the four printed pools with the checks that need no inputs (the CI's
+  midpoint, the P value the CI implies, the range of Cochran's Q and of its P value that
+  the printed I² allows);
+* :func:`week8_readings` -- the 8-week pool as printed and with its upper limit read as
+  +0.40 (a lost minus sign), and what each reading implies.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from ._checkrows import cached as data
+from ._checkrows import ci_implied, claim, p_consistent, p_decimals, q_bounds_from_i2, q_pvalue
+
+__all__ = ["WEEKS", "ASSESSED_WEEKS", "ASSESSED_TEXT", "trials_assessed_at", "pools", "week8_readings"]
+
+#: The pooled time points (weeks after the infusion).
+WEEKS: tuple[int, ...] = (2, 4, 8, 12)
+
+#: Table 1, "Pain Assessment Time Points", as printed (shortened; seed 004).
+ASSESSED_TEXT: dict[str, str] = {
+    "sigtermans2009": "weekly during the 12-wk study; outcomes at 1, 3, 6 and 12 wk",
+    "schwartzman2009": "1–2 wk, 3–4 wk, 5–8 wk and 9–12 wk after the infusion",
+    "salas2012": "2, 24 and 48 h after starting the infusions",
+    "eichenberger2008": "during and after the infusion; at 48 h after it",
+    "amr2010": "daily during the infusion week; weekly for 3 wk after it",
+    "noppers2011": "1 and 8 wk",
+    "mitchell2002": "24 h and 5 d after the infusion",
+}
+
+#: Post-infusion weeks with a pain assessment, read from :data:`ASSESSED_TEXT`
+#: (Schwartzman's windows count for every week they span; hours and days below one
+#: week count as week 0).
+ASSESSED_WEEKS: dict[str, frozenset[int]] = {
+    "sigtermans2009": frozenset(range(1, 13)),
+    "schwartzman2009": frozenset(range(1, 13)),
+    "salas2012": frozenset({0}),
+    "eichenberger2008": frozenset({0}),
+    "amr2010": frozenset({1, 2, 3}),
+    "noppers2011": frozenset({1, 8}),
+    "mitchell2002": frozenset({0}),
+}
+
+
+def trials_assessed_at(week: int, weeks: dict | None = None) -> list[str]:
+    """Study ids (reference order) whose Table 1 time points include ``week``."""
+    weeks = ASSESSED_WEEKS if weeks is None else weeks
+    return [s for s in data.STUDIES if week in weeks[s]]
+
+
+def pools() -> pd.DataFrame:
+    """The four printed time-course pools with the checks that need no inputs.
+
+    Columns: ``week``, ``claim_id``, ``k``, ``studies``, the printed ``estimate``,
+    ``ci_low``, ``ci_high``, ``p_text``, ``i2``; the CI's ``mid`` (and ``mid_low``,
+    ``mid_high`` over the rounding of the limits), ``midpoint_ok``; the implied
+    ``p_implied`` (range ``p_low``–``p_high``), ``p_ok``; and ``q_low``, ``q_high``,
+    ``q_p_low``, ``q_p_high``: the Cochran's Q and heterogeneity P values that the printed
+    I² allows for ``k`` trials.
+    """
+    rows = []
+    for w in WEEKS:
+        cid = f"time.wk{w}.md"
+        c = claim(cid)
+        k = len(data.studies_of(c["studies"]))
+        ci = ci_implied(c["estimate"], c["ci_low"], c["ci_high"], int(c["decimals"]))
+        q_lo, q_hi = q_bounds_from_i2(c["i2"], k)
+        rows.append({
+            "week": w, "claim_id": cid, "k": k, "studies": c["studies"],
+            "estimate": c["estimate"], "ci_low": c["ci_low"], "ci_high": c["ci_high"],
+            "p_text": c["p_text"], "i2": c["i2"],
+            "mid": ci.mid, "mid_low": ci.mid_low, "mid_high": ci.mid_high, "midpoint_ok": ci.midpoint_ok,
+            "se": ci.se, "p_implied": ci.p, "p_low": ci.p_low, "p_high": ci.p_high,
+            "p_ok": p_consistent(c["p_op"], c["p_value"], ci.p_low, ci.p_high, p_decimals(c["p_text"])),
+            "q_low": q_lo, "q_high": q_hi, "q_p_low": q_pvalue(q_hi, k - 1), "q_p_high": q_pvalue(q_lo, k - 1),
+        })
+    return pd.DataFrame(rows)
+
+
+def week8_readings() -> pd.DataFrame:
+    """The 8-week pool under two readings of its upper limit.
+
+    ``as printed`` takes the CI as −1.75 to −0.40; ``lost minus`` reads the upper limit
+    as +0.40. For each: the CI's midpoint (and its rounding range), whether it matches
+    the printed −0.68, the P value the CI implies for −0.68 (and its range over the
+    rounding box), whether that matches the printed P = .174, and the CI that the
+    printed estimate and P together would imply (Wald).
+    """
+    from scipy import stats
+
+    c = claim("time.wk8.md")
+    d = int(c["decimals"])
+    pdp = p_decimals(c["p_text"])
+    rows = []
+    for name, hi in (("as printed", c["ci_high"]), ("lost minus", abs(c["ci_high"]))):
+        ci = ci_implied(c["estimate"], c["ci_low"], hi, d)
+        rows.append({
+            "reading": name, "estimate": c["estimate"], "ci_low": c["ci_low"], "ci_high": hi,
+            "mid": ci.mid, "mid_low": ci.mid_low, "mid_high": ci.mid_high, "midpoint_ok": ci.midpoint_ok,
+            "p_implied": ci.p, "p_low": ci.p_low, "p_high": ci.p_high,
+            "p_ok": p_consistent(c["p_op"], c["p_value"], ci.p_low, ci.p_high, pdp),
+        })
+    out = pd.DataFrame(rows)
+    # the CI implied by the printed estimate and P alone
+    z = stats.norm.isf(c["p_value"] / 2)
+    se = abs(c["estimate"]) / z
+    zc = stats.norm.ppf(0.975)
+    out.attrs["ci_from_estimate_and_p"] = (c["estimate"] - zc * se, c["estimate"] + zc * se)
+    out.attrs["se_from_estimate_and_p"] = se
+    return out
