@@ -253,83 +253,7 @@ def validate(df: pd.DataFrame, expected_ids=None) -> None:
             raise ValueError(f"claim_id: missing {sorted(missing)}, unexpected {sorted(extra)}")
 
 
-# --------------------------------------------------------------------------- arithmetic
-
-
-@dataclass(frozen=True)
-class CIImplied:
-    """What a printed estimate and 95% CI imply (Wald, normal), with rounding bounds.
-
-    ``log`` is True for ratio measures (the arithmetic is done on the log scale).
-    ``mid`` is the CI's midpoint on the natural scale (back-transformed for ratios);
-    ``mid_low``/``mid_high`` its range when each printed limit may be off by half a unit.
-    ``p``/``p_low``/``p_high``: the two-sided P value the CI implies for the printed
-    estimate, and its range over the rounding box of the estimate and limits.
-    """
-
-    estimate: float
-    ci_low: float
-    ci_high: float
-    decimals: int
-    log: bool
-    mid: float
-    mid_low: float
-    mid_high: float
-    se: float
-    z: float
-    p: float
-    p_low: float
-    p_high: float
-
-    @property
-    def midpoint_ok(self) -> bool:
-        h = 0.5 * 10.0 ** (-self.decimals)
-        return (self.mid_low - h - 1e-9) <= self.estimate <= (self.mid_high + h + 1e-9)
-
-
-def ci_implied(estimate: float, ci_low: float, ci_high: float, decimals: int, log: bool = False,
-               level: float = 0.95) -> CIImplied:
-    """Midpoint, SE and two-sided P implied by a printed estimate and Wald CI.
-
-    The bounds scan the 2x2x2 corners of the rounding box (estimate and limits each
-    ± half a unit of the last printed decimal); for the midpoint only the limits move.
-    """
-    from scipy import stats
-
-    zc = stats.norm.ppf(0.5 + level / 2)
-    h = 0.5 * 10.0 ** (-decimals)
-    f = np.log if log else (lambda x: x)
-    g = np.exp if log else (lambda x: x)
-
-    def one(e, lo, hi):
-        se = (f(hi) - f(lo)) / (2 * zc)
-        z = abs(f(e)) / se
-        return se, z, 2 * stats.norm.sf(z)
-
-    se, z, p = one(estimate, ci_low, ci_high)
-    mid = float(g((f(ci_low) + f(ci_high)) / 2))
-    mids, ps = [], []
-    for dl in (-h, h):
-        for dh in (-h, h):
-            lo, hi = ci_low + dl, ci_high + dh
-            if log and lo <= 0:
-                continue
-            mids.append(float(g((f(lo) + f(hi)) / 2)))
-            for de in (-h, h):
-                e = estimate + de
-                if log and e <= 0:
-                    continue
-                ps.append(one(e, lo, hi)[2])
-    return CIImplied(estimate, ci_low, ci_high, int(decimals), log, mid, min(mids), max(mids),
-                     float(se), float(z), float(p), float(min(ps)), float(max(ps)))
-
-
-def p_consistent(p_text_op: str, p_printed: float, p_low: float, p_high: float, p_decimals: int) -> bool:
-    """Whether a printed P (``op`` ``"="`` or ``"<"``) is compatible with ``[p_low, p_high]``."""
-    if p_text_op == "<":
-        return p_low < p_printed
-    h = 0.5 * 10.0 ** (-p_decimals)
-    return p_low <= p_printed + h and p_high >= p_printed - h
+# --------------------------------------------------------------------------- small arithmetic
 
 
 def p_decimals(p_text: str) -> int:
@@ -338,22 +262,8 @@ def p_decimals(p_text: str) -> int:
     return len(m.group(1)) if m else 0
 
 
-def q_bounds_from_i2(i2_printed: float, k: int, decimals: int = 1) -> tuple[float, float]:
-    """Range of Cochran's Q compatible with a printed I² (percent) for ``k`` studies.
-
-    I² = max(0, (Q − df)/Q); "0.0%" only says Q ≤ df / (1 − half a unit).
-    """
-    df = k - 1
-    h = 0.5 * 10.0 ** (-decimals)
-    lo_i2 = max(0.0, i2_printed - h) / 100.0
-    hi_i2 = min(100.0, i2_printed + h) / 100.0
-    q_hi = df / (1 - hi_i2)
-    q_lo = 0.0 if i2_printed - h <= 0 else df / (1 - lo_i2)
-    return q_lo, q_hi
-
-
 def q_pvalue(q: float, df: int) -> float:
-    """Upper-tail chi-square P of Cochran's Q."""
+    """Upper-tail chi-square P of Cochran's Q on ``df`` degrees of freedom."""
     from scipy import stats
 
     return float(stats.chi2.sf(q, df))

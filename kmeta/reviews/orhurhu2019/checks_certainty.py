@@ -12,6 +12,8 @@ import itertools
 
 import pandas as pd
 
+from kmeta.forensics import q_interval_from_i2
+
 from . import certainty, secondary
 from ._checkrows import cached as data
 from ._checkrows import (
@@ -23,7 +25,6 @@ from ._checkrows import (
     fmt,
     fmt_like,
     frame,
-    q_bounds_from_i2,
     q_pvalue,
     row,
 )
@@ -159,12 +160,12 @@ def _table2_rows():
     rows.append(row("table2.fn_g.nonoverlap", "", None, NOT_PUBLISHED,
                     "whether two trials' CIs fail to overlap at 2 weeks needs the trial-level results of "
                     "Supplemental Figure 5, which are not public", f"{_CHECK}: forest plot not public"))
-    q_lo, q_hi = q_bounds_from_i2(claim("time.wk2.md")["i2"], len(wk2))
+    q_hi = q_interval_from_i2(claim("time.wk2.md")["i2"], len(wk2) - 1).q_high
     pmin = q_pvalue(q_hi, len(wk2) - 1)
     rows.append(row("table2.fn_g.p", "", None, INCONSISTENT,
                     f"the 2-week pool prints I² = 0.0% with {len(wk2)} trials, so Q ≤ {q_hi:.2f} and the "
                     f"heterogeneity P is at least {pmin:.2f}; P = .02 cannot belong to that pool",
-                    f"{_CHECK}: q_bounds_from_i2"))
+                    f"{_CHECK}: kmeta.forensics.q_interval_from_i2"))
     rows.append(row("table2.fn_h.k", str(int(g.loc["nausea", "n_studies"])), int(g.loc["nausea", "n_studies"]),
                     INCONSISTENT,
                     f"'both trials' for a row of {int(g.loc['nausea', 'n_studies'])} studies; a possible reading is "

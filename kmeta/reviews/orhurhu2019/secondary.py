@@ -28,7 +28,9 @@ import numpy as np
 import pandas as pd
 
 from ._checkrows import cached as data
-from ._checkrows import ci_implied, claim, rounds_to, p_decimals, p_consistent
+from kmeta.forensics import check_ci_midpoint, check_p_from_ci
+
+from ._checkrows import claim, p_decimals, rounds_to
 
 __all__ = [
     "RESPONDER_STUDIES",
@@ -259,15 +261,16 @@ def ae_ci_checks() -> pd.DataFrame:
     rows = []
     for cid in AE_CLAIMS:
         c = claim(cid)
-        ci = ci_implied(c["estimate"], c["ci_low"], c["ci_high"], int(c["decimals"]), log=True)
-        pd_ = p_decimals(c["p_text"])
+        d = int(c["decimals"])
+        mid = check_ci_midpoint(c["estimate"], c["ci_low"], c["ci_high"], decimals=d, scale="log")
+        pc = check_p_from_ci(c["estimate"], c["ci_low"], c["ci_high"], c["p_text"], decimals=d, scale="log")
         rows.append({
             "claim_id": cid,
             "rr": c["estimate"], "ci_low": c["ci_low"], "ci_high": c["ci_high"], "p_text": c["p_text"],
-            "log_midpoint_rr": ci.mid, "mid_low": ci.mid_low, "mid_high": ci.mid_high,
-            "midpoint_ok": ci.midpoint_ok,
-            "se_log": ci.se, "z": ci.z, "p_implied": ci.p, "p_low": ci.p_low, "p_high": ci.p_high,
-            "p_ok": p_consistent(c["p_op"], c["p_value"], ci.p_low, ci.p_high, pd_),
+            "log_midpoint_rr": mid.midpoint, "mid_low": mid.midpoint_low, "mid_high": mid.midpoint_high,
+            "midpoint_ok": mid.verdict == "consistent",
+            "se_log": pc.se, "z": pc.z, "p_implied": pc.p, "p_low": pc.p_low, "p_high": pc.p_high,
+            "p_ok": pc.verdict == "consistent",
         })
     return pd.DataFrame(rows)
 

@@ -10,7 +10,7 @@ the printed numbers say on their own:
   as Table 1's "Pain Assessment Time Points" column lists them;
 * :func:`pools` -- the four printed pools with the checks that need no inputs (the CI's
   midpoint, the P value the CI implies, the range of Cochran's Q and of its P value that
-  the printed I² allows);
+  the printed I² allows; :mod:`kmeta.forensics` does the arithmetic);
 * :func:`week8_readings` -- the 8-week pool as printed and with its upper limit read as
   +0.40 (a lost minus sign), and what each reading implies.
 """
@@ -22,7 +22,9 @@ import numpy as np
 import pandas as pd
 
 from ._checkrows import cached as data
-from ._checkrows import ci_implied, claim, p_consistent, p_decimals, q_bounds_from_i2, q_pvalue
+from kmeta.forensics import check_ci_midpoint, check_p_from_ci, q_interval_from_i2
+
+from ._checkrows import claim, q_pvalue
 
 __all__ = ["WEEKS", "ASSESSED_WEEKS", "ASSESSED_TEXT", "trials_assessed_at", "pools", "week8_readings"]
 
@@ -75,16 +77,20 @@ def pools() -> pd.DataFrame:
         cid = f"time.wk{w}.md"
         c = claim(cid)
         k = len(data.studies_of(c["studies"]))
-        ci = ci_implied(c["estimate"], c["ci_low"], c["ci_high"], int(c["decimals"]))
-        q_lo, q_hi = q_bounds_from_i2(c["i2"], k)
+        d = int(c["decimals"])
+        mid = check_ci_midpoint(c["estimate"], c["ci_low"], c["ci_high"], decimals=d)
+        pc = check_p_from_ci(c["estimate"], c["ci_low"], c["ci_high"], c["p_text"], decimals=d)
+        qi = q_interval_from_i2(c["i2"], k - 1)
         rows.append({
             "week": w, "claim_id": cid, "k": k, "studies": c["studies"],
             "estimate": c["estimate"], "ci_low": c["ci_low"], "ci_high": c["ci_high"],
             "p_text": c["p_text"], "i2": c["i2"],
-            "mid": ci.mid, "mid_low": ci.mid_low, "mid_high": ci.mid_high, "midpoint_ok": ci.midpoint_ok,
-            "se": ci.se, "p_implied": ci.p, "p_low": ci.p_low, "p_high": ci.p_high,
-            "p_ok": p_consistent(c["p_op"], c["p_value"], ci.p_low, ci.p_high, p_decimals(c["p_text"])),
-            "q_low": q_lo, "q_high": q_hi, "q_p_low": q_pvalue(q_hi, k - 1), "q_p_high": q_pvalue(q_lo, k - 1),
+            "mid": mid.midpoint, "mid_low": mid.midpoint_low, "mid_high": mid.midpoint_high,
+            "midpoint_ok": mid.verdict == "consistent",
+            "se": pc.se, "p_implied": pc.p, "p_low": pc.p_low, "p_high": pc.p_high,
+            "p_ok": pc.verdict == "consistent",
+            "q_low": qi.q_low, "q_high": qi.q_high,
+            "q_p_low": q_pvalue(qi.q_high, k - 1), "q_p_high": q_pvalue(qi.q_low, k - 1),
         })
     return pd.DataFrame(rows)
 
@@ -102,15 +108,15 @@ def week8_readings() -> pd.DataFrame:
 
     c = claim("time.wk8.md")
     d = int(c["decimals"])
-    pdp = p_decimals(c["p_text"])
     rows = []
     for name, hi in (("as printed", c["ci_high"]), ("lost minus", abs(c["ci_high"]))):
-        ci = ci_implied(c["estimate"], c["ci_low"], hi, d)
+        mid = check_ci_midpoint(c["estimate"], c["ci_low"], hi, decimals=d)
+        pc = check_p_from_ci(c["estimate"], c["ci_low"], hi, c["p_text"], decimals=d)
         rows.append({
             "reading": name, "estimate": c["estimate"], "ci_low": c["ci_low"], "ci_high": hi,
-            "mid": ci.mid, "mid_low": ci.mid_low, "mid_high": ci.mid_high, "midpoint_ok": ci.midpoint_ok,
-            "p_implied": ci.p, "p_low": ci.p_low, "p_high": ci.p_high,
-            "p_ok": p_consistent(c["p_op"], c["p_value"], ci.p_low, ci.p_high, pdp),
+            "mid": mid.midpoint, "mid_low": mid.midpoint_low, "mid_high": mid.midpoint_high,
+            "midpoint_ok": mid.verdict == "consistent",
+            "p_implied": pc.p, "p_low": pc.p_low, "p_high": pc.p_high, "p_ok": pc.verdict == "consistent",
         })
     out = pd.DataFrame(rows)
     # the CI implied by the printed estimate and P alone
