@@ -25,4 +25,4 @@ from . import plots  # noqa: E402
 
 # beyond the reviews: Bayesian pooling, simulation, sequential analysis, power
 from .bayes import bayesmeta, BayesMetaResult, bayesmeta_batch  # noqa: E402
-from . import bayes, simulate, tsa  # noqa: E402
+from . import bayes, simulate, tsa, power, clinical  # noqa: E402
