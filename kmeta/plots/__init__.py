@@ -1,20 +1,52 @@
 """Figures of meta-analysis, in the book's style (:mod:`kmeta.plots.style`).
 
-Every function returns matplotlib objects (a :class:`~matplotlib.figure.Figure`, or a
-pandas ``Styler`` for tables) and never calls ``plt.show()``; the figure is not kept by
-pyplot, so nothing accumulates in a notebook. In Jupyter, a figure shows when it is
-the last expression of a cell; elsewhere use ``fig.savefig(...)``.
+Every figure function returns a :class:`~matplotlib.figure.Figure` (the GRADE table a
+pandas ``Styler``) and never calls ``plt.show()``. Figures are made through pyplot and
+closed at once, so pyplot keeps no reference: nothing accumulates in a notebook and
+nothing is drawn twice. In Jupyter a figure shows when it is the last expression of a
+cell (or with ``IPython.display.display(fig)``); elsewhere use ``fig.savefig(...)``.
+The one-panel figures (funnel, L'Abbé, Baujat, bubble) also draw into an ``ax=`` you give.
 
-Each figure carries a short description in ``fig.kmeta_alt`` (its numbers are computed
-from the inputs). Give a chapter figure its alt text and caption in the cell metadata::
+=============================  ==============================================================
+function                       figure
+=============================  ==============================================================
+:func:`forest`                 RevMan-layout forest plot (pooled, subgroups, bare arrays)
+:func:`leave_one_out_forest`   pooled estimate without each study
+:func:`cumulative_forest`      pooled estimate as studies are added
+:func:`funnel`                 funnel plot, contour-enhanced, with trim-and-fill studies
+:func:`labbe`                  L'Abbé plot of event rates
+:func:`baujat`                 Baujat plot (heterogeneity vs influence)
+:func:`bubble`                 meta-regression bubble plot with fitted line and band
+:func:`rob_traffic_light`      risk-of-bias grid (colour and symbol)
+:func:`rob_summary`            risk-of-bias summary bars
+:func:`prisma`                 PRISMA 2020 flow diagram
+:func:`grade_table`            GRADE evidence profile (HTML table)
+=============================  ==============================================================
 
-    {"mystnb": {"image": {"alt": "Forest plot of the six trials ..."},
+Alt text
+--------
+Each figure carries a short description in ``fig.kmeta_alt`` (:func:`alt_text`); every
+number in it is computed from the inputs. A chapter gives its figure alt text and a
+caption in the code cell's metadata, which myst-nb reads::
+
+    {"mystnb": {"image": {"alt": "Forest plot of the six trials of the primary outcome"},
                 "figure": {"caption": "...", "name": "fig-oh-primary"}}}
 
-See :func:`alt_text` and the "Figures" section of DEVELOPING.md.
+Cell metadata is typed by hand, so keep numbers out of it (the book's rule: computed
+numbers come from computation). To print ``fig.kmeta_alt`` while writing the chapter,
+run ``print(kmeta.plots.alt_text(fig))`` and describe the figure from it; numbers
+belong in the prose, glued.
 """
 from . import style
+from .baujat import baujat, baujat_data
+from .bubble import bubble
 from .forest import forest, heterogeneity_text, overall_test_text, subgroup_test_text
+from .funnel import funnel
+from .grade import certainty_symbols, grade_table
+from .labbe import labbe
+from .prisma import prisma
+from .rob import rob_summary, rob_traffic_light
+from .sensitivity import cumulative_forest, cumulative_table, leave_one_out_forest, leave_one_out_table
 
 __all__ = [
     "style",
@@ -22,10 +54,24 @@ __all__ = [
     "heterogeneity_text",
     "overall_test_text",
     "subgroup_test_text",
+    "leave_one_out_forest",
+    "cumulative_forest",
+    "leave_one_out_table",
+    "cumulative_table",
+    "funnel",
+    "labbe",
+    "baujat",
+    "baujat_data",
+    "bubble",
+    "rob_traffic_light",
+    "rob_summary",
+    "prisma",
+    "grade_table",
+    "certainty_symbols",
     "alt_text",
 ]
 
 
 def alt_text(fig) -> str:
-    """The default alt text a kmeta figure function set on ``fig`` ("" if none)."""
+    """The default alt text a kmeta figure function set on ``fig`` (or an ``ax``); "" if none."""
     return getattr(fig, "kmeta_alt", "")

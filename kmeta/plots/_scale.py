@@ -246,7 +246,7 @@ def _ticks_in(scale: Scale, lo: float, hi: float, expand: bool = False):
         t = sorted(v for v in t if np.isfinite(v))
         expand = False
     else:
-        t = [float(v) for v in MaxNLocator(nbins=5, steps=[1, 2, 2.5, 5, 10]).tick_values(lo, hi)]
+        t = [float(v) for v in MaxNLocator(nbins=6, steps=[1, 2, 2.5, 5, 10]).tick_values(lo, hi)]
     if expand:
         inner = [v for v in t if lo - 1e-12 <= v <= hi + 1e-12]
         below = [v for v in t if v < lo - 1e-12]

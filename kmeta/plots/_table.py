@@ -90,6 +90,7 @@ class Axis:
     favours: tuple | None = None
     xlabel: str | None = None
     header: tuple = ()  # lines over the plot panel
+    summary_line: float | None = None  # dotted vertical line at a pooled estimate
 
 
 def _ha(align):
@@ -107,8 +108,13 @@ def draw(
     row_height: float = 0.2,
     title: str | None = None,
     max_side: float | None = None,
+    note: str | None = None,
 ):
-    """Draw the table figure; returns (fig, table_axes, plot_axes)."""
+    """Draw the table figure; returns (fig, table_axes, plot_axes).
+
+    ``footer`` lines sit left of the axis, under the table (they widen the table to fit);
+    ``note`` is wrapped across the whole figure width under everything.
+    """
     footer = list(footer or [])
     group_subheaders = dict(group_subheaders or {})
     margin_l, margin_r, margin_t, margin_b = 0.08, 0.15, 0.08, 0.06
@@ -170,7 +176,9 @@ def draw(
     below_axis = 0.24 + (row_height if axis.favours else 0.0) + (row_height if axis.xlabel else 0.0)
     bottom_h = max(below_axis, len(footer) * foot_h + 0.04)
     W = margin_l + table_w + gap + plot_width + margin_r
-    H = margin_t + title_h + head_h + body_h + bottom_h + margin_b
+    note_lines = wrap(note, W - margin_l - margin_r, SMALL_SIZE) if note else []
+    note_h = len(note_lines) * foot_h + (0.04 if note_lines else 0.0)
+    H = margin_t + title_h + head_h + body_h + bottom_h + note_h + margin_b
 
     fig = style.new_figure((W, H))
     tax = fig.add_axes((0, 0, 1, 1))
@@ -258,6 +266,9 @@ def draw(
     if axis.ref is not None and x0 <= axis.ref <= x1:
         pax.axvline(axis.ref, color=COLORS["reference"], lw=0.8, zorder=0.5, gid="kmeta-refline")
 
+    if axis.summary_line is not None and x0 <= axis.summary_line <= x1:
+        pax.axvline(axis.summary_line, color=COLORS["summary"], lw=0.8, ls=(0, (1, 2)), zorder=0.6,
+                    gid="kmeta-summary-line")
     _draw_glyphs(pax, rows, (x0, x1), row_height, max_side)
 
     # ---- under the axis: favours labels, x label; footer lines on the left
@@ -278,7 +289,29 @@ def draw(
         text(px0 + plot_width / 2, y - row_height / 2, axis.xlabel, ha="center", fontsize=FONT_SIZE)
     for i, s in enumerate(footer):
         text(margin_l, body_bottom - 0.04 - (i + 0.5) * foot_h, s, ha="left", fontsize=SMALL_SIZE, gid="kmeta-footer")
+    for i, s in enumerate(note_lines):
+        text(margin_l, margin_b + note_h - 0.04 - (i + 0.5) * foot_h, s, ha="left", fontsize=SMALL_SIZE,
+             gid="kmeta-note")
     return fig, tax, pax
+
+
+def wrap(s: str, width: float, size: float = SMALL_SIZE) -> list:
+    """Greedy word wrap of ``s`` to ``width`` inches in the kmeta font.
+
+    Breaks only at ordinary spaces: join words with a no-break space (U+00A0) to keep
+    them together.
+    """
+    lines, cur = [], ""
+    for word in [w for w in s.split(" ") if w]:
+        trial = f"{cur} {word}" if cur else word
+        if cur and text_width(trial, size) > width:
+            lines.append(cur)
+            cur = word
+        else:
+            cur = trial
+    if cur:
+        lines.append(cur)
+    return lines
 
 
 def _clip_interval(lo, hi, x0, x1):

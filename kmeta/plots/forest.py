@@ -78,11 +78,16 @@ def overall_test_text(result) -> str:
     return f"Test for overall effect: z = {fmt_num(result.stat, 2)} ({format_p(result.pval)})"
 
 
-def subgroup_test_text(q: float, df: int, p: float) -> str:
+def subgroup_test_text(q: float, df: int, p: float, df_den: float | None = None) -> str:
     """``"Test for subgroup differences: Q = 2.45, df = 1 (p = 0.1176); I² = 59.2%"``.
 
-    I² of the subgroup differences is max(0, (Q − df)/Q), as RevMan prints it.
+    I² of the subgroup differences is max(0, (Q − df)/Q), as RevMan prints it. With a
+    denominator df (an F test, from a t-based common-τ² analysis) the line reads
+    ``"F = 1.20, df = 1, 4 (p = 0.3350)"`` and has no I².
     """
+    if df_den is not None and np.isfinite(df_den):
+        return (f"Test for subgroup differences: F = {fmt_num(q, 2)}, df = {int(df)}, {df_den:g} "
+                f"({format_p(p)})")
     i2 = max(0.0, 100.0 * (q - df) / q) if q > 0 else 0.0
     return (
         f"Test for subgroup differences: Q = {fmt_num(q, 2)}, df = {int(df)} ({format_p(p)}); "
@@ -261,6 +266,7 @@ def _has_pi(res) -> bool:
 
 def _subgroup_parts(result, overall, q_between, df_between, p_between):
     """Normalise the subgroup inputs to (groups dict, overall, (q, df, p) or None)."""
+    den = None
     if isinstance(result, Mapping):
         groups = dict(result)
     else:
@@ -270,17 +276,37 @@ def _subgroup_parts(result, overall, q_between, df_between, p_between):
             q_between = getattr(result, "q_between", None)
             df_between = getattr(result, "df_between", None)
             p_between = getattr(result, "p_between", None)
+            if getattr(result, "between_test", "chi2") == "F":
+                den = getattr(result, "df_between_den", None)
     test = None
     if q_between is not None:
         if df_between is None or p_between is None:
             raise ValueError("q_between: give df_between and p_between with it")
-        test = (float(q_between), int(df_between), float(p_between))
+        test = (float(q_between), int(df_between), float(p_between), den)
     return groups, overall, test
 
 
-def _overall_weights(groups, overall):
-    """Each group's study weights in the overall analysis, matched by label; None if impossible."""
-    if overall is None or getattr(overall, "labels", None) is None:
+def _overall_weights(groups, overall, membership=None):
+    """Each group's study weights in the overall analysis; None if they cannot be matched.
+
+    With ``membership`` (the group of each study of ``overall``, in its order, as
+    :class:`kmeta.subgroups.SubgroupResult` has it) the match is by position; otherwise
+    by unique labels.
+    """
+    if overall is None:
+        return None
+    if membership is not None:
+        mem = list(membership)
+        if len(mem) == len(overall.weights):
+            out = {}
+            for name, g in groups.items():
+                idx = [i for i, m in enumerate(mem) if m == name]
+                if len(idx) != g.k:
+                    return None
+                out[name] = np.asarray(overall.weights, float)[idx]
+            if sum(len(v) for v in out.values()) == len(mem):
+                return out
+    if getattr(overall, "labels", None) is None:
         return None
     olabels = list(overall.labels)
     if len(set(olabels)) != len(olabels):
@@ -523,7 +549,7 @@ def forest(
             if heterogeneity:
                 footer = [heterogeneity_text(result), overall_test_text(result)]
     else:
-        ow = _overall_weights(groups, overall)
+        ow = _overall_weights(groups, overall, getattr(result, "membership", None))
         all_w = np.concatenate([ow[n] if ow is not None else np.asarray(g.weights, float) for n, g in blocks])
         wmax = np.nanmax(all_w) if np.any(np.isfinite(all_w)) else np.nan
         start = 0

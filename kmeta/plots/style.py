@@ -60,6 +60,7 @@ __all__ = [
     "context",
     "styled",
     "new_figure",
+    "figure_and_axes",
     "MINUS",
     "fmt_num",
 ]
@@ -195,7 +196,7 @@ def styled(func):
     return wrapper
 
 
-def new_figure(figsize) -> "mpl.figure.Figure":
+def new_figure(figsize, layout=None) -> "mpl.figure.Figure":
     """A new Figure that pyplot does not keep.
 
     The figure is made through pyplot (so that Jupyter's inline backend is loaded and
@@ -206,15 +207,30 @@ def new_figure(figsize) -> "mpl.figure.Figure":
     """
     import matplotlib.pyplot as plt
 
-    fig = plt.figure(figsize=figsize)
+    fig = plt.figure(figsize=figsize, layout=layout)
     plt.close(fig)
     return fig
 
 
-def finish(fig, alt: str):
-    """Set the default alt text and resolve text and ticks under the current rcParams."""
+def finish(fig, alt: str, ax=None):
+    """Set the default alt text and resolve text and ticks under the current rcParams.
+
+    With ``ax`` (a panel the caller gave us) the text goes on the axes (``ax.kmeta_alt``)
+    and the caller's figure is left alone.
+    """
+    if ax is not None:
+        ax.kmeta_alt = alt
+        return fig
     fig.kmeta_alt = alt
     # Draw once inside the style context: ticks and their labels are created lazily at
     # draw time, and would otherwise pick up whatever rcParams are active then.
     fig.draw_without_rendering()
     return fig
+
+
+def figure_and_axes(ax=None, figsize=(4.8, 3.6)):
+    """``(fig, ax)``: the given axes and its figure, or a new one-panel figure (see :func:`new_figure`)."""
+    if ax is not None:
+        return ax.figure, ax
+    fig = new_figure(figsize, layout="constrained")
+    return fig, fig.add_subplot()
