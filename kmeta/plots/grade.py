@@ -195,6 +195,9 @@ def grade_table(df, footnotes=None, *, arm_labels=None, caption=None):
         {"selector": "caption", "props": "caption-side: bottom; text-align: left; font-size: 0.85em; "
                                          "padding-top: 6px;"},
     ])
+    if "Certainty" in out.columns:
+        j = list(out.columns).index("Certainty")
+        styler = styler.set_table_styles([{"selector": f"td.col{j}", "props": "white-space: nowrap;"}], overwrite=False)
     if tints:
         css = pd.DataFrame("", index=out.index, columns=out.columns)
         for (i, head), color in tints.items():

@@ -20,10 +20,12 @@ role               colour          used for
 ``favours_right``  vermillion      "Favours ..." label right of the line
 ``filled``         vermillion      trim-and-fill studies (drawn hollow)
 ``fit``            vermillion      fitted meta-regression line
+``band``           orange          its confidence band (translucent)
 ``low``            bluish green    low risk of bias (with "+")
 ``unclear``        yellow          unclear risk of bias (with "?")
 ``high``           vermillion      high risk of bias (with "−")
 ``text``           black           all text
+``rule``           dark grey       table rules
 =================  ==============  ==================================================
 
 Colour is never the only carrier of meaning: risk-of-bias judgements also carry a
