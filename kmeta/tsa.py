@@ -533,7 +533,9 @@ class TSAResult(Result):
     (cumulative patients), ``t`` (fraction of the DARIS, uncapped), ``estimate``, ``se``,
     ``z`` (the Z-curve, signed as the estimate), ``upper`` (efficacy boundary for |Z|),
     ``futility`` (β-spending boundary for the benefit-side Z; NaN before any β is spent),
-    ``conventional`` (|Z| >= z(1-α/2)) and ``crossed`` ("efficacy", "futility" or "").
+    ``conventional`` (|Z| >= z(1-α/2)) and ``crossed``: "benefit" or "harm" (the Z-curve is
+    on or beyond the monitoring boundary on that side), "futility" (on or below the
+    futility boundary before the DARIS) or "".
     ``design`` holds the boundaries at the observed fractions plus, when the DARIS has not
     been reached, a final look at t = 1.
     """
@@ -661,14 +663,15 @@ def tsa(yi, vi=None, n=None, *, sei=None, delta, sd, alpha=0.05, beta=0.1, diver
     looks["futility"] = np.where(np.isfinite(fut), fut, np.nan)
     zc = float(special.ndtri(1.0 - alpha / 2.0))
     looks["conventional"] = np.abs(looks["z"].to_numpy()) >= zc
-    crossed = np.where(np.abs(looks["z"].to_numpy()) >= upper, "efficacy",
-                       np.where(np.isfinite(fut) & (zb <= fut) & (frac < 1.0), "futility", ""))
+    crossed = np.where(zb >= upper, "benefit",
+                       np.where(zb <= -upper, "harm",
+                                np.where(np.isfinite(fut) & (zb <= fut) & (frac < 1.0), "futility", "")))
     looks["crossed"] = crossed
     last = looks.iloc[-1]
     b_last = upper[-1]
     return TSAResult(
         looks=looks, design=design, ris=ris, diversity=D2, method=method, favours=favours,
-        reached=bool(frac[-1] >= 1.0), crossed_efficacy=bool((crossed == "efficacy").any()),
+        reached=bool(frac[-1] >= 1.0), crossed_efficacy=bool(np.isin(crossed, ("benefit", "harm")).any()),
         crossed_futility=bool((crossed == "futility").any()),
         adjusted_ci_low=float(last["estimate"] - b_last * last["se"]),
         adjusted_ci_high=float(last["estimate"] + b_last * last["se"]),

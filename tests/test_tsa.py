@@ -223,3 +223,13 @@ def test_tsa_validation():
         T.tsa(y, v, -n, delta=1.0, sd=2.0)
     with pytest.raises(ValueError, match="favours"):
         T.tsa(y, v, n, delta=1.0, sd=2.0, favours="up")
+
+
+def test_tsa_labels_the_side_that_was_crossed():
+    y, v, n = _toy()
+    r = T.tsa(y, v, n, delta=1.5, sd=2.0)
+    crossed = set(r.looks["crossed"]) - {""}
+    assert crossed == {"benefit"} and r.crossed_efficacy
+    h = T.tsa(-y, v, n, delta=1.5, sd=2.0, favours="lower")  # the same trials read as harm
+    assert set(h.looks["crossed"]) - {""} == {"harm"}
+    assert all(abs(z) >= u for z, u, c in zip(r.looks["z"], r.looks["upper"], r.looks["crossed"]) if c)
