@@ -231,5 +231,6 @@ def test_tsa_labels_the_side_that_was_crossed():
     crossed = set(r.looks["crossed"]) - {""}
     assert crossed == {"benefit"} and r.crossed_efficacy
     h = T.tsa(-y, v, n, delta=1.5, sd=2.0, favours="lower")  # the same trials read as harm
-    assert set(h.looks["crossed"]) - {""} == {"harm"}
+    labels = set(h.looks["crossed"])
+    assert "harm" in labels and "benefit" not in labels  # (and far from benefit: futility too)
     assert all(abs(z) >= u for z, u, c in zip(r.looks["z"], r.looks["upper"], r.looks["crossed"]) if c)
