@@ -337,3 +337,28 @@ def test_check_sum():
     assert check_sum([108, 103], 211).verdict == "consistent"
     c = check_sum([60, 19, 40], 118)
     assert c.verdict == "inconsistent" and c.difference == 1
+
+
+def test_figure_range_contains_the_truth_and_flags_a_wrong_figure(synthetic):
+    import dataclasses
+
+    from kmeta.forensics import figure_range
+
+    yi, sei, pools, rec = synthetic
+    # the overall I^2 as a checked figure only: its range given the other figures
+    first = pools[0]
+    figs = tuple(dataclasses.replace(f, fit=False) if f.quantity == "i2" else f for f in first.figures)
+    free_pools = [dataclasses.replace(first, figures=figs)] + list(pools[1:])
+    free = dataclasses.replace(rec, pools=tuple(free_pools))
+    r = figure_range(free, "all", "i2")
+    true_i2 = meta(yi, sei=sei, method="DL").i2
+    assert r.low - 1e-9 <= true_i2 <= r.high + 1e-9
+    assert r.attainable and r.low <= r.fit <= r.high
+    # a printed value far outside the range is not attainable
+    wrong = dataclasses.replace(figs[3], value=round(r.high + 5.0, 1)) if figs[3].quantity == "i2" else None
+    assert wrong is not None
+    bad_pools = [dataclasses.replace(first, figures=figs[:3] + (wrong,))] + list(pools[1:])
+    bad = figure_range(dataclasses.replace(rec, pools=tuple(bad_pools)), "all", "i2")
+    assert not bad.attainable
+    with pytest.raises(ValueError, match="prints no"):
+        figure_range(free, "all", "tau2")

@@ -18,7 +18,9 @@ Reconstruction (:mod:`kmeta.forensics.reconstruct`)
 Identifiability (:mod:`kmeta.forensics.identify`)
     :func:`feasible_ranges` gives, for every ``yi`` and ``sei``, the range over which
     all printed figures still hold (profiles: minimise and maximise each parameter
-    subject to feasibility, checked by hit-and-run sampling of the feasible set).
+    subject to feasibility, checked by hit-and-run sampling of the feasible set);
+    :func:`figure_range` the range of one pooled figure over the input sets that
+    satisfy all the others (can the printed value be right?).
     :func:`symmetries` lists studies that are exchangeable because they appear in
     exactly the same pools, and which further grouping (a meta-regression, a
     subgroup) would tell them apart.
@@ -48,7 +50,7 @@ from .reconstruct import (
     drop_one,
     predict_pools,
 )
-from .identify import FeasibleRanges, Symmetry, feasible_ranges, symmetries
+from .identify import FeasibleRanges, FigureRange, Symmetry, feasible_ranges, figure_range, symmetries
 from .checks import (
     MidpointCheck,
     PCheck,
@@ -80,8 +82,10 @@ __all__ = [
     "drop_one",
     "predict_pools",
     "FeasibleRanges",
+    "FigureRange",
     "Symmetry",
     "feasible_ranges",
+    "figure_range",
     "symmetries",
     "MidpointCheck",
     "PCheck",

@@ -39,7 +39,7 @@ from scipy import optimize
 from .._result import Result
 from .reconstruct import Reconstruction, _Problem, _resolve_labels
 
-__all__ = ["FeasibleRanges", "Symmetry", "feasible_ranges", "symmetries"]
+__all__ = ["FeasibleRanges", "FigureRange", "Symmetry", "feasible_ranges", "figure_range", "symmetries"]
 
 
 @dataclasses.dataclass(frozen=True, repr=False)
@@ -391,6 +391,168 @@ def feasible_ranges(
     return FeasibleRanges(
         table=table, samples_yi=yi_s, samples_sei=sei_s, tol=float(tol), order=order,
         labels=tuple(labels), n_profile_failed=int(failed),
+    )
+
+
+# --------------------------------------------------------------------------- range of one figure
+
+
+@dataclasses.dataclass(frozen=True, repr=False)
+class FigureRange(Result):
+    """Result of :func:`figure_range`.
+
+    Attributes
+    ----------
+    pool, quantity : str
+        The figure.
+    low, high : float
+        Smallest and largest value it takes over the input sets that satisfy the
+        constraining figures (each end attained at a feasible point).
+    fit : float
+        Its value at the reconstruction's fit.
+    printed : str
+        The figure as printed ("" if the pool prints no such figure).
+    printed_low, printed_high : float
+        The interval the printed figure stands for (NaN if none).
+    attainable : bool
+        The printed interval meets [low, high]: some input set satisfying the other
+        figures also reproduces this one.
+    excluded : bool
+        Whether the figure itself was left out of the constraints.
+    """
+
+    pool: str
+    quantity: str
+    low: float
+    high: float
+    fit: float
+    printed: str
+    printed_low: float
+    printed_high: float
+    attainable: bool
+    excluded: bool
+
+    def summary(self) -> str:
+        head = f"{self.pool}: {self.quantity} ranges over [{self.low:.4g}, {self.high:.4g}]"
+        head += " given the other figures" if self.excluded else " given every fitted figure"
+        if self.printed:
+            head += f"; printed {self.printed} is {'attainable' if self.attainable else 'NOT attainable'}"
+        return head
+
+
+def figure_range(recon: Reconstruction, pool: str, quantity: str, *, tol: float = 1.0, exclude: bool = True,
+                 maxiter: int = 80, polish: int = 3) -> FigureRange:
+    """Range of one pooled figure over the input sets that satisfy the others.
+
+    Minimises and maximises the predicted value of ``quantity`` of ``pool`` (any of
+    :data:`kmeta.forensics.reconstruct.QUANTITIES`; the pool must print it, fitted or
+    only checked) subject to every *other* fitted figure holding within ``tol``
+    rounding half-widths (``exclude=False`` keeps the figure itself among the
+    constraints). ``recon``'s fit must satisfy those constraints (fit it with the
+    figure marked ``fit=False``).
+
+    Method: the parameter profiles of :func:`feasible_ranges` give a spread of
+    feasible points (the extremes of every parameter); the figure is evaluated at all
+    of them, and SLSQP (in coordinates scaled by the linearised ranges; on the log
+    scale for P values) is started from the ``polish`` best for each direction. Only
+    feasible points count, so the range is an inner approximation, tight when the
+    optimiser reaches the true extremes.
+    """
+    fixed = {(lab, what): v for lab, what, v in recon.fixed}
+    prob = _Problem(recon.pools, recon.labels, fixed)
+    target = [i for i, (p, f) in enumerate(zip(prob.fig_pool, prob.fig)) if prob.pools[p].name == pool and f.quantity == quantity]
+    if not target:
+        raise ValueError(f"pool, quantity: pool {pool!r} prints no {quantity!r}")
+    t = target[0]
+    if exclude:
+        prob.fit_idx = np.array([i for i in prob.fit_idx if i != t], dtype=int)
+    b = recon.bounds
+    lb_full = np.concatenate([b["yi_min"].to_numpy(), np.log(b["sei_min"].to_numpy())])
+    ub_full = np.concatenate([b["yi_max"].to_numpy(), np.log(b["sei_max"].to_numpy())])
+    lb, ub = lb_full[prob.free], ub_full[prob.free]
+    z_fit = recon.theta[prob.free]
+    A = np.zeros((0, z_fit.size))
+    if not _feasible(prob, z_fit[None, :], tol, A)[0]:
+        raise ValueError("recon: its fit does not satisfy the constraining figures; refit without this figure first")
+    logscale = quantity in ("pval", "q_pval")
+
+    def value(Z):
+        v = prob.predict(prob.full(Z))[:, t]
+        if quantity == "i2":
+            v = np.maximum(v, 0.0)
+        return np.log(np.maximum(v, 1e-300)) if logscale else v
+
+    # feasible starting points: the fit and the parameter-profile endpoints
+    P = _profiles(prob, z_fit, lb, ub, tol, A)
+    P = np.vstack([z_fit[None, :], P[_feasible(prob, P, tol, A)]])
+    vP = value(P)
+    scale = np.maximum(np.abs(P - z_fit[None, :]).max(axis=0), 1e-6)
+    spread = max(float(vP.max() - vP.min()), 1e-8)
+    kind = prob.kind[prob.fit_idx]
+    up, low = (kind == 0) | (kind == 1), (kind == 0) | (kind == -1)
+    ulb, uub = (lb - z_fit) / scale, (ub - z_fit) / scale
+    idx = prob.fit_idx
+    found = [P]
+    for sign in (1.0, -1.0):
+        cache = {}
+
+        def ev(u):
+            key = u.tobytes()
+            if key not in cache:
+                cache.clear()
+                z = z_fit + u * scale
+                n = z.size
+                H = 1e-6 * np.maximum(1.0, np.abs(z))
+                rows = np.repeat(z[None, :], 2 * n + 1, axis=0)
+                ar = np.arange(n)
+                rows[1 + 2 * ar, ar] += H
+                rows[2 + 2 * ar, ar] -= H
+                pred = prob.predict(prob.full(rows))
+                rho = prob.raw(pred, idx)
+                v = pred[:, t]
+                if quantity == "i2":
+                    v = np.maximum(v, 0.0)
+                v = np.log(np.maximum(v, 1e-300)) if logscale else v
+                Jr = ((rho[1::2] - rho[2::2]) / (2.0 * H[:, None])).T * scale[None, :]
+                gv = (v[1::2] - v[2::2]) / (2.0 * H) * scale
+                cache[key] = (rho[0], Jr, v[0], gv)
+            return cache[key]
+
+        def obj(u, sign=sign):
+            return sign * ev(u)[2] / spread
+
+        def obj_jac(u, sign=sign):
+            return sign * ev(u)[3] / spread
+
+        def cons(u):
+            rho = ev(u)[0]
+            return np.concatenate([tol - rho[up], tol + rho[low]])
+
+        def cons_jac(u):
+            J = ev(u)[1]
+            return np.vstack([-J[up], J[low]])
+
+        order = np.argsort(sign * vP, kind="stable")[: max(1, int(polish))]
+        for i in order:
+            res = optimize.minimize(
+                obj, (P[i] - z_fit) / scale, jac=obj_jac, method="SLSQP", bounds=list(zip(ulb, uub)),
+                constraints=[{"type": "ineq", "fun": cons, "jac": cons_jac}],
+                options={"maxiter": maxiter, "ftol": 1e-12},
+            )
+            z = z_fit + np.clip(res.x, ulb, uub) * scale
+            if _feasible(prob, z[None, :], tol, A)[0]:
+                found.append(z[None, :])
+    Z = np.vstack(found)
+    vals = prob.predict(prob.full(Z))[:, t]
+    f = prob.fig[t]
+    if f.quantity == "i2":
+        vals = np.maximum(vals, 0.0)
+    lo_p, hi_p = f.bounds()
+    lo, hi = float(vals.min()), float(vals.max())
+    return FigureRange(
+        pool=pool, quantity=quantity, low=lo, high=hi, fit=float(vals[0]), printed=f.text(),
+        printed_low=lo_p, printed_high=hi_p, attainable=bool(lo <= hi_p + 1e-12 and lo_p <= hi + 1e-12),
+        excluded=bool(exclude),
     )
 
 
