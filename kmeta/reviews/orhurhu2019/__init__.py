@@ -11,6 +11,10 @@ data
     say, each value with its provenance (:func:`trials`, :func:`published`,
     :func:`risk_of_bias`, :func:`grade`, :func:`prisma`, :func:`abstract_facts` ...).
 
+reconstruction
+    The primary outcome's study inputs reconstructed from the printed pools
+    (:func:`reconstruct`).
+
 The loaders are re-exported here, so ``from kmeta.reviews import orhurhu2019`` and
 ``orhurhu2019.trials()`` work.
 """
@@ -19,3 +23,7 @@ from . import data as _data
 # every public name of the loaders module (constants such as TRIAL_FIELDS included)
 globals().update({name: getattr(_data, name) for name in dir(_data) if not name.startswith("_")})
 __all__ = list(_data.__all__)
+
+from .reconstruction import reconstruct  # noqa: E402
+
+__all__ += ["reconstruct"]
