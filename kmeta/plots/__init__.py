@@ -7,25 +7,21 @@ nothing is drawn twice. In Jupyter a figure shows when it is the last expression
 cell (or with ``IPython.display.display(fig)``); elsewhere use ``fig.savefig(...)``.
 The one-panel figures (funnel, L'Abbé, Baujat, bubble) also draw into an ``ax=`` you give.
 
-=============================  ==============================================================
-function                       figure
-=============================  ==============================================================
-:func:`forest`                 RevMan-layout forest plot (pooled, subgroups, bare arrays)
-:func:`leave_one_out_forest`   pooled estimate without each study
-:func:`cumulative_forest`      pooled estimate as studies are added
-:func:`funnel`                 funnel plot, contour-enhanced, with trim-and-fill studies
-:func:`labbe`                  L'Abbé plot of event rates
-:func:`baujat`                 Baujat plot (heterogeneity vs influence)
-:func:`bubble`                 meta-regression bubble plot with fitted line and band
-:func:`rob_traffic_light`      risk-of-bias grid (colour and symbol)
-:func:`rob_summary`            risk-of-bias summary bars
-:func:`prisma`                 PRISMA 2020 flow diagram
-:func:`grade_table`            GRADE evidence profile (HTML table)
-=============================  ==============================================================
+* :func:`~kmeta.plots.forest.forest`: RevMan-layout forest plot (pooled result, subgroups, bare arrays)
+* :func:`~kmeta.plots.sensitivity.leave_one_out_forest`: pooled estimate without each study
+* :func:`~kmeta.plots.sensitivity.cumulative_forest`: pooled estimate as studies are added
+* :func:`~kmeta.plots.funnel.funnel`: funnel plot, contour-enhanced, with trim-and-fill studies
+* :func:`~kmeta.plots.labbe.labbe`: L'Abbé plot of event rates
+* :func:`~kmeta.plots.baujat.baujat`: Baujat plot (contribution to heterogeneity against influence)
+* :func:`~kmeta.plots.bubble.bubble`: meta-regression bubble plot with fitted line and band
+* :func:`~kmeta.plots.rob.rob_traffic_light`: risk-of-bias grid (colour and symbol)
+* :func:`~kmeta.plots.rob.rob_summary`: risk-of-bias summary bars
+* :func:`~kmeta.plots.prisma.prisma`: PRISMA 2020 flow diagram
+* :func:`~kmeta.plots.grade.grade_table`: GRADE evidence profile (HTML table)
 
 Alt text
 --------
-Each figure carries a short description in ``fig.kmeta_alt`` (:func:`alt_text`); every
+Each figure carries a short description in ``fig.kmeta_alt`` (``kmeta.plots.alt_text(fig)``); every
 number in it is computed from the inputs. A chapter gives its figure alt text and a
 caption in the code cell's metadata, which myst-nb reads::
 

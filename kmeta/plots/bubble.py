@@ -66,7 +66,7 @@ def bubble(
     yi, vi, x : array_like, optional
         Effects, sampling variances and the moderator values (not needed with ``result``).
     result : MetaregResult, optional
-        A :func:`kmeta.metareg` fit: data, coefficients, their covariance, τ², df and
+        A ``kmeta.metareg`` fit: data, coefficients, their covariance, τ², df and
         level are taken from it.
     moderator : str, optional
         Coefficient to plot against (required when the model has several).

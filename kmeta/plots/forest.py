@@ -290,7 +290,7 @@ def _overall_weights(groups, overall, membership=None):
     """Each group's study weights in the overall analysis; None if they cannot be matched.
 
     With ``membership`` (the group of each study of ``overall``, in its order, as
-    :class:`kmeta.subgroups.SubgroupResult` has it) the match is by position; otherwise
+    ``kmeta.subgroups.SubgroupResult`` has it) the match is by position; otherwise
     by unique labels.
     """
     if overall is None:
@@ -363,7 +363,7 @@ def forest(
 
     Parameters
     ----------
-    result : MetaResult, MHResult, PetoResult, subgroup result, dict, or array_like, optional
+    result : MetaResult, MHResult, PetoResult, dict or array_like, optional
         * a pooled result (anything with ``yi, vi, weights, estimate, ci_low, ci_high,
           q, q_df, q_pval, i2, stat, pval, level``; :func:`kmeta.meta`, :func:`kmeta.mh`,
           :func:`kmeta.peto`): study rows, the pooled diamond, heterogeneity and test lines;
@@ -386,9 +386,10 @@ def forest(
     transf, inverse : callable, optional
         Back-transformation for labels and text (``np.exp`` for a log scale) and its
         inverse (used to place ticks at round displayed values).
-    refline : float, None or "auto"
-        Line of no effect on the displayed scale (``1`` for ratios); ``None``: no line.
-    arms : DataFrame or dict of columns, optional
+    refline : float or None
+        Line of no effect on the displayed scale (``1`` for ratios); ``None``: no line;
+        the default ``"auto"`` uses 0 (1 for ratios).
+    arms : DataFrame or dict, optional
         Per-arm columns, one row per study in plot order (or with a ``study`` column /
         index holding the labels). With columns ``m1, sd1, n1, m2, sd2, n2`` (means) or
         ``e1, n1, e2, n2`` (events) they are shown RevMan-style under ``arm_labels``

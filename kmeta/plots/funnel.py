@@ -94,7 +94,7 @@ def funnel(
     Parameters
     ----------
     result : MetaResult (or anything with ``yi, vi, estimate``), optional
-        The meta-analysis (a :func:`kmeta.trimfill` result is also accepted: its
+        The meta-analysis (a ``kmeta.trimfill`` result is also accepted: its
         observed studies, filled studies and adjusted estimate are drawn); or give ``yi`` with ``vi``/``sei`` (and ``estimate``; the
         inverse-variance common-effect mean is used without one).
     measure, transf, inverse : optional

@@ -6,7 +6,7 @@ One row per outcome: number of studies and design, the four downgrading domains
 (and events) per arm, optional effects, the certainty (⊕⊕◯◯ LOW ...) and the
 importance. Footnotes go under the table.
 
-The input is a DataFrame shaped like :func:`kmeta.reviews.orhurhu2019.grade`: columns
+The input is a DataFrame shaped like ``kmeta.reviews.orhurhu2019.grade()``: columns
 ``outcome``, ``n_studies`` (or ``n_studies_implied``), ``study_design``,
 ``risk_of_bias``, ``inconsistency``, ``indirectness``, ``imprecision`` (each optionally
 with a ``<domain>_fn`` footnote letter), ``other_considerations``, per arm
@@ -101,7 +101,7 @@ def grade_table(df, footnotes=None, *, arm_labels=None, caption=None):
         One row per outcome (see the module docstring for the columns).
     footnotes : DataFrame or mapping, optional
         Footnote texts: a mapping letter → text, or a DataFrame with columns
-        ``footnote`` and ``summary`` (:func:`kmeta.reviews.orhurhu2019.grade_footnotes`).
+        ``footnote`` and ``summary`` (``kmeta.reviews.orhurhu2019.grade_footnotes()``).
     arm_labels : mapping, optional
         Header of each arm column: arm prefix → label (default: the prefix capitalised,
         e.g. ``ketamine`` → "Ketamine").

@@ -6,7 +6,7 @@ left out and the arrows join the boxes that remain, so a review that reports onl
 of the steps gets an honest, shorter diagram.
 
 Counts (keys of the mapping, or the ``step`` column of a DataFrame with a ``count``
-column, as :func:`kmeta.reviews.orhurhu2019.prisma` returns):
+column, as ``kmeta.reviews.orhurhu2019.prisma()`` returns):
 
 ==============================  ==========================================================
 key                             box

@@ -2,7 +2,7 @@
 
 Input is a table of judgements, long (one row per study and domain, with columns
 ``study``, ``domain``, ``judgement`` and optionally ``domain_printed``, as
-:func:`kmeta.reviews.orhurhu2019.risk_of_bias` returns it) or wide (studies as the
+``kmeta.reviews.orhurhu2019.risk_of_bias()`` returns it) or wide (studies as the
 index, domains as columns, as ``risk_of_bias(wide=True)``).
 
 Judgements are ``"low"``, ``"unclear"`` or ``"high"`` (also accepted: ``"+"``, ``"?"``,
@@ -23,7 +23,7 @@ from .style import COLORS, FONT_SIZE, ROB_LABELS, ROB_SYMBOLS, SMALL_SIZE
 
 __all__ = ["rob_traffic_light", "rob_summary", "ROB1_DOMAINS", "rob_frame"]
 
-#: Cochrane RoB 1 domains: key -> printed name (keys as in kmeta's review data).
+#: Printed names of the Cochrane RoB 1 domains, by the domain keys of kmeta's review data.
 ROB1_DOMAINS: dict[str, str] = {
     "random_sequence": "Random sequence generation (selection bias)",
     "allocation_concealment": "Allocation concealment (selection bias)",

@@ -174,19 +174,6 @@ def _sens_forest(table, result, *, kind, measure, transf, inverse, refline, favo
     return fig, scale, eff
 
 
-_COMMON_DOC = """
-    measure, transf, inverse, refline, favours, digits, xlim, symmetric, effect_label, xlabel,
-    title, plot_width, row_height
-        As in :func:`kmeta.plots.forest`.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-        Pooled estimates are the PathCollection with gid ``kmeta-points`` (one per
-        row), their intervals the LineCollection ``kmeta-ci``.
-"""
-
-
 @style.styled
 def leave_one_out_forest(result, *, table=None, measure=None, transf=None, inverse=None, refline="auto",
                          favours=None, digits=2, xlim=None, symmetric=True, effect_label=None, xlabel=None,
@@ -201,6 +188,14 @@ def leave_one_out_forest(result, *, table=None, measure=None, transf=None, inver
         Leave-one-out results computed elsewhere (columns ``study``, ``estimate``,
         ``ci_low``, ``ci_high``, optionally ``tau2``, ``i2``); computed with
         :func:`leave_one_out_table` when not given.
+    measure, transf, inverse, refline, favours, digits, xlim, symmetric, effect_label, xlabel, title, plot_width, row_height
+        As in :func:`~kmeta.plots.forest.forest`.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Pooled estimates are the PathCollection with gid ``kmeta-points`` (one per
+        row), their intervals the LineCollection ``kmeta-ci``.
     """
     t = _as_table(table) if table is not None else leave_one_out_table(result)
     fig, scale, eff = _sens_forest(t, result, kind="loo", measure=measure, transf=transf, inverse=inverse,
@@ -230,6 +225,14 @@ def cumulative_forest(result, order=None, *, table=None, measure=None, transf=No
         (e.g. years). Default: as given.
     table : DataFrame or result, optional
         Cumulative results computed elsewhere (see :func:`leave_one_out_forest`).
+    measure, transf, inverse, refline, favours, digits, xlim, symmetric, effect_label, xlabel, title, plot_width, row_height
+        As in :func:`~kmeta.plots.forest.forest`.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Pooled estimates are the PathCollection with gid ``kmeta-points`` (one per
+        row), their intervals the LineCollection ``kmeta-ci``.
     """
     t = _as_table(table) if table is not None else cumulative_table(result, order)
     fig, scale, eff = _sens_forest(t, result, kind="cumulative", measure=measure, transf=transf, inverse=inverse,
@@ -241,6 +244,3 @@ def cumulative_forest(result, order=None, *, table=None, measure=None, transf=No
            f"{scale.fmt(t['estimate'].iloc[-1], digits)} with all of them.")
     return style.finish(fig, alt)
 
-
-leave_one_out_forest.__doc__ += _COMMON_DOC
-cumulative_forest.__doc__ += _COMMON_DOC
