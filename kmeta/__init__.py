@@ -26,3 +26,6 @@ from . import plots  # noqa: E402
 # beyond the reviews: Bayesian pooling, simulation, sequential analysis, power
 from .bayes import bayesmeta, BayesMetaResult, bayesmeta_batch  # noqa: E402
 from . import bayes, simulate, tsa, power, clinical  # noqa: E402
+
+# heterogeneity, subgroups, meta-regression, small-study effects, sensitivity
+from .metareg import metareg, MetaregResult  # noqa: E402
