@@ -421,23 +421,34 @@ def test_grade_downgrading_rule():
 
 
 def test_sample_size_formulas(allrows, P):
+    from kmeta.power import power_two_means
+
+    ss = certainty.samplesize_table().set_index("delta")
     z = stats.norm.ppf(0.975) + stats.norm.ppf(0.9)
-    exact, n = certainty.n_per_group_normal(1.0, 2.0)
-    assert exact == pytest.approx(2 * z**2 * 4)
-    assert n == math.ceil(exact)
-    for delta in (1.0, 1.5):
-        nt = certainty.n_per_group_t(delta, 2.0)
-        assert certainty.power_t(nt, delta, 2.0) >= 0.9 > certainty.power_t(nt - 1, delta, 2.0)
-    ss = certainty.samplesize_table()
+    for delta, r in ss.iterrows():
+        # normal approximation, by hand
+        exact = 2 * z**2 * r["sd"] ** 2 / delta**2
+        assert r["n_normal_exact"] == pytest.approx(exact)
+        assert r["n_normal"] == math.ceil(exact)
+        # exact t: the smallest n with power >= 0.9
+        nt = int(r["n_t"])
+        assert power_two_means(nt, delta, r["sd"]) >= 0.9 > power_two_means(nt - 1, delta, r["sd"])
     # 86 is the t-based n for a 1-point difference: the "respectively" is reversed
-    assert int(ss.loc[ss["delta"] == 1.0, "n_t"].iloc[0]) == P.loc["methods.samplesize.n2", "count"]
-    assert int(ss.loc[ss["delta"] == 1.5, "n_t"].iloc[0]) != P.loc["methods.samplesize.n1", "count"]
+    assert int(ss.loc[1.0, "n_t"]) == P.loc["methods.samplesize.n2", "count"]
+    assert int(ss.loc[1.5, "n_t"]) != P.loc["methods.samplesize.n1", "count"]
     assert allrows.loc["methods.samplesize.n2", "status"] == cr.ASSUMED
     assert allrows.loc["methods.samplesize.n1", "status"] == cr.INCONSISTENT
-    with pytest.raises(ValueError):
-        certainty.n_per_group_normal(0, 2)
-    with pytest.raises(ValueError):
-        certainty.power_t(1, 1, 2)
+
+
+def test_trial_power_uses_table1_arms(T):
+    from kmeta.power import power_two_means
+
+    tp = certainty.trial_power()
+    assert list(tp.index) == list(T.index)
+    assert tp.loc["eichenberger2008", "n_control"] == T.loc["eichenberger2008", "n_ketamine"]
+    r = tp.loc["mitchell2002"]
+    assert r["power_1"] == pytest.approx(power_two_means(r["n_ketamine"], 1.0, 2.0, n2=r["n_control"]))
+    assert (tp["power_1"] < tp["power_1.5"]).all()
 
 
 def test_table2_patient_counts(allrows, T):

@@ -12,20 +12,17 @@ Sample size
 -----------
 The Methods give a sample-size calculation: a difference of 1 or 1.5 points on a 0–10
 scale, SD 2.0, two-sided α = 5%, β = 10% (power 90%), and 40 or 86 patients per group.
-:func:`n_per_group_normal` is the normal approximation
-:math:`n = 2 (z_{1-\\alpha/2} + z_{1-\\beta})^2 \\sigma^2 / \\delta^2` (rounded up);
-:func:`n_per_group_t` the smallest *n* whose exact two-sample *t*-test power (noncentral
-*t*, 2n − 2 degrees of freedom) reaches 1 − β; :func:`power_t` that power for any *n*.
-These are kept here, small and local: the project's general power module
-(``kmeta.power``) did not exist when this was written.
+:func:`samplesize_table` recomputes both figures with :func:`kmeta.power.n_two_means`:
+the normal approximation :math:`n = 2 (z_{1-\\alpha/2} + z_{1-\\beta})^2 \\sigma^2 /
+\\delta^2` (rounded up) and the smallest *n* whose exact two-sample *t*-test power
+(noncentral *t*, 2n − 2 degrees of freedom) reaches 1 − β; :func:`trial_power` gives
+each trial's power with :func:`kmeta.power.power_two_means`.
 """
 from __future__ import annotations
 
-import math
-
-import numpy as np
 import pandas as pd
-from scipy import stats
+
+from kmeta.power import n_two_means, power_two_means
 
 from ._checkrows import cached as data
 
@@ -34,10 +31,8 @@ __all__ = [
     "DOWNGRADE",
     "grade_certainty",
     "grade_table",
-    "n_per_group_normal",
-    "n_per_group_t",
-    "power_t",
     "samplesize_table",
+    "trial_power",
 ]
 
 #: GRADE certainty levels, from the top.
@@ -91,36 +86,6 @@ def grade_table() -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def n_per_group_normal(delta: float, sd: float, alpha: float = 0.05, beta: float = 0.10) -> tuple[float, int]:
-    """Normal-approximation sample size per group: (exact value, rounded up)."""
-    if delta <= 0 or sd <= 0:
-        raise ValueError("delta, sd: must be > 0")
-    z = stats.norm.ppf(1 - alpha / 2) + stats.norm.ppf(1 - beta)
-    n = 2.0 * z * z * sd * sd / (delta * delta)
-    return float(n), int(math.ceil(n - 1e-12))
-
-
-def power_t(n: float, delta: float, sd: float, alpha: float = 0.05) -> float:
-    """Power of the two-sided two-sample *t*-test with ``n`` per group (equal SDs)."""
-    if n < 2:
-        raise ValueError("n: at least 2 per group")
-    df = 2.0 * n - 2.0
-    nc = delta / (sd * math.sqrt(2.0 / n))
-    tc = stats.t.ppf(1 - alpha / 2, df)
-    return float(stats.nct.sf(tc, df, nc) + stats.nct.cdf(-tc, df, nc))
-
-
-def n_per_group_t(delta: float, sd: float, alpha: float = 0.05, beta: float = 0.10) -> int:
-    """Smallest *n* per group whose exact *t*-test power is at least 1 − ``beta``."""
-    n0 = max(2, n_per_group_normal(delta, sd, alpha, beta)[1] - 2)
-    n = n0
-    while power_t(n, delta, sd, alpha) < 1 - beta:
-        n += 1
-    while n > 2 and power_t(n - 1, delta, sd, alpha) >= 1 - beta:
-        n -= 1
-    return int(n)
-
-
 def samplesize_table() -> pd.DataFrame:
     """The Methods' sample-size inputs and both calculations for each difference.
 
@@ -136,10 +101,34 @@ def samplesize_table() -> pd.DataFrame:
     rows = []
     for dk, nk in (("methods.samplesize.diff1", "methods.samplesize.n1"), ("methods.samplesize.diff2", "methods.samplesize.n2")):
         delta = float(p.loc[dk, "value"])
-        exact, nn = n_per_group_normal(delta, sd, alpha, beta)
+        normal = n_two_means(delta, sd, alpha, 1 - beta, method="normal")
+        exact_t = n_two_means(delta, sd, alpha, 1 - beta, method="t")
         printed = int(p.loc[nk, "count"])
         rows.append({"delta": delta, "sd": sd, "alpha": alpha, "beta": beta,
-                     "n_normal_exact": exact, "n_normal": nn, "n_t": n_per_group_t(delta, sd, alpha, beta),
+                     "n_normal_exact": normal.n1_exact, "n_normal": normal.n1, "n_t": exact_t.n1,
                      "printed_respectively": printed,
-                     "power_t_at_printed": power_t(printed, delta, sd, alpha)})
+                     "power_t_at_printed": power_two_means(printed, delta, sd, alpha)})
     return pd.DataFrame(rows)
+
+
+def trial_power(deltas=(1.0, 1.5), sd: float | None = None, alpha: float | None = None) -> pd.DataFrame:
+    """Power of each trial's two-arm comparison for the Methods' differences.
+
+    Arms are Table 1's (Eichenberger's saline arm counted as its 10 ketamine patients,
+    the crossover's paired comparison); SD and α default to the Methods' 2.0 and 5%.
+    A two-sample *t*-test is assumed for every trial, which ignores crossover pairing and
+    repeated measures: a rough yardstick, not the trials' own power.
+    """
+    p = data.published().set_index("claim_id")
+    sd = float(p.loc["methods.samplesize.sd", "value"]) if sd is None else float(sd)
+    alpha = float(p.loc["methods.samplesize.alpha", "value"]) / 100.0 if alpha is None else float(alpha)
+    t = data.trials()
+    rows = []
+    for s, r in t.iterrows():
+        n1 = int(r["n_ketamine"])
+        n2 = n1 if s == "eichenberger2008" else int(r["n_control"])
+        row = {"study": s, "label": r["label"], "n_ketamine": n1, "n_control": n2}
+        for d in deltas:
+            row[f"power_{d:g}"] = power_two_means(n1, d, sd, alpha, n2=n2)
+        rows.append(row)
+    return pd.DataFrame(rows).set_index("study")

@@ -184,13 +184,13 @@ def _samplesize_rows():
                     f"needs: the exact two-sample t-test calculation gives {int(one['n_t'])} per group for 1 point "
                     f"(normal approximation {one['n_normal_exact']:.2f} → {int(one['n_normal'])}) and "
                     f"{int(onehalf['n_t'])} for 1.5 points; so 86 is reproduced if the order is reversed",
-                    f"{_CHECK}: certainty.n_per_group_t"))
+                    f"{_CHECK}: certainty.samplesize_table (kmeta.power.n_two_means)"))
     rows.append(row("methods.samplesize.n1", str(int(onehalf["n_t"])), onehalf["n_t"], INCONSISTENT,
                     f"'respectively' pairs 40 with a 1-point difference, which needs {int(one['n_t'])}; read with the "
                     f"1.5-point difference, the printed inputs give {int(onehalf['n_t'])} per group (t-test; normal "
                     f"approximation {onehalf['n_normal_exact']:.2f} → {int(onehalf['n_normal'])}), not 40; the t "
                     "calculation that reproduces 86 does not give 40, so no single method yields both figures",
-                    f"{_CHECK}: certainty.n_per_group_t"))
+                    f"{_CHECK}: certainty.samplesize_table (kmeta.power.n_two_means)"))
     for cid, what in (("methods.samplesize.diff1", "the 1-point difference"), ("methods.samplesize.sd", "the SD of 2.0"),
                       ("methods.samplesize.alpha", "α = 5% (two-sided)"), ("methods.samplesize.beta", "β = 10%")):
         v = float(claim(cid)["value"])
