@@ -154,3 +154,52 @@ def test_sbu_overlap_tables(sbu):
     m = sbu2018.overlap_matrix(sbu)
     assert (m.to_numpy() == m.to_numpy().T).all()
     assert (pd.Series(m.to_numpy().diagonal(), index=m.index) == inc.sum(axis=1)).all()
+
+
+# ----------------------------------------------------------------------------- Zhao 2018
+
+def test_zhao_published_numbers_and_who_says_them():
+    from kmeta.reviews import zhao2018
+    f = zhao2018.published()
+    assert f.loc["zhao.immediate.rate", ["estimate", "ci_low", "ci_high"]].tolist() == [69, 53, 84]
+    assert f.loc["zhao.followup.rate", ["estimate", "ci_low", "ci_high"]].tolist() == [58, 41, 75]
+    # the clinical summary quotes both exactly
+    for pool in ("immediate", "followup"):
+        assert (f.loc[f"clinsummary.{pool}.rate", ["estimate", "ci_low", "ci_high"]].tolist()
+                == f.loc[f"zhao.{pool}.rate", ["estimate", "ci_low", "ci_high"]].tolist())
+    # only the news report gives patients; SBU and the news report agree on 15 studies
+    assert f.loc[f["count"] == 258].index.tolist() == ["cpa.n"]
+    assert f.loc["sbu.k", "count"] == f.loc["cpa.k", "count"] == 15
+    assert (f.loc[f.index.str.startswith("zhao."), "kind"] == "abstract").all()
+
+
+def test_zhao_interval_checks():
+    from kmeta.reviews import zhao2018
+    c = zhao2018.ci_consistency(69, 53, 84).set_index("scale")
+    # raw scale: arms 16 and 15 points; symmetric within rounding
+    assert c.loc["PR", "lower_arm"] == pytest.approx(0.16) and c.loc["PR", "upper_arm"] == pytest.approx(0.15)
+    assert bool(c.loc["PR", "consistent"])
+    # logit: logit(.69) - logit(.53) = 0.8001 - 0.1201 = 0.680; a symmetric upper limit would be
+    # expit(0.8001 + 0.680) = expit(1.480) = 0.8146, far below 0.84 even allowing rounding
+    assert c.loc["PLO", "lower_arm"] == pytest.approx(0.680, abs=1e-3)
+    assert c.loc["PLO", "upper_if_symmetric"] == pytest.approx(81.46, abs=0.01)
+    assert not bool(c.loc["PLO", "consistent"])
+    # implied SE on the raw scale: (0.84 - 0.53) / (2 * 1.959964) = 0.07908
+    h = zhao2018.implied_heterogeneity(69, 53, 84, k=9, n_total=[34.2, 258])
+    assert h["se"].iloc[0] == pytest.approx(0.31 / (2 * 1.959964), rel=1e-6)
+    # tau^2 = 9 * 0.07908^2 - 0.69 * 0.31 / (258 / 9) = 0.056288 - 0.007462 = 0.048826
+    z = 1.959963984540054
+    assert h["tau2"].iloc[1] == pytest.approx(9 * (0.31 / (2 * z)) ** 2 - 0.69 * 0.31 / (258 / 9), rel=1e-9)
+    assert h["tau2"].iloc[0] == pytest.approx(0.0, abs=1e-4)   # ~34 patients: binomial alone explains the width
+    with pytest.raises(ValueError, match="k: is 0"):
+        zhao2018.implied_heterogeneity(69, 53, 84, k=0, n_total=100)
+    with pytest.raises(ValueError, match="scale: unknown value 'log'"):
+        zhao2018.transform(0.5, "log")
+
+
+def test_zhao_simulated_data_is_seeded_and_labelled():
+    from kmeta.reviews import zhao2018
+    a, b = zhao2018.simulated_crps(seed=2018), zhao2018.simulated_crps(seed=2018)
+    pd.testing.assert_frame_equal(a, b)
+    assert a["simulated"].all() and (a["events"] <= a["n"]).all()
+    assert not zhao2018.simulated_crps(seed=1)["events"].equals(a["events"])
