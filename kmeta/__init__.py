@@ -29,3 +29,7 @@ from . import bayes, simulate, tsa, power, clinical  # noqa: E402
 
 # heterogeneity, subgroups, meta-regression, small-study effects, sensitivity
 from .metareg import metareg, MetaregResult  # noqa: E402
+
+# heterogeneity, subgroups, meta-regression, small-study effects, sensitivity
+from .metareg import metareg, MetaregResult  # noqa: E402
+from .subgroups import subgroups, SubgroupResult  # noqa: E402
