@@ -18,7 +18,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from . import style
-from ._table import text_width
+from ._table import text_width, wrap
 from .style import COLORS, FONT_SIZE, ROB_LABELS, ROB_SYMBOLS, SMALL_SIZE
 
 __all__ = ["rob_traffic_light", "rob_summary", "ROB1_DOMAINS", "rob_frame"]
@@ -249,9 +249,10 @@ def rob_summary(df, *, weights=None, study_labels=None, domain_labels=None, show
     table.index = names
 
     n_d = len(domains)
-    label_w = max(text_width(nm, FONT_SIZE) for nm in names)
+    shown = ["\n".join(wrap(nm, 3.6, FONT_SIZE)) for nm in names]  # long names on two lines
+    label_w = max(text_width(nm, FONT_SIZE) for nm in shown)
     if figsize is None:
-        figsize = (min(9.0, label_w + 3.4), 0.8 + 0.32 * n_d)
+        figsize = (min(9.0, label_w + 3.4), 0.8 + 0.32 * n_d + 0.14 * sum(nm.count("\n") for nm in shown))
     fig = style.new_figure(figsize, layout="constrained")
     ax = fig.add_subplot()
     ys = np.arange(n_d)[::-1].astype(float)
@@ -269,7 +270,7 @@ def rob_summary(df, *, weights=None, study_labels=None, domain_labels=None, show
                             color=_SYMBOL_COLOR[j], fontweight="bold", gid="kmeta-rob-percent",
                             bbox=dict(boxstyle="round,pad=0.15", facecolor=COLORS[j], edgecolor="none"))
         left += vals
-    ax.set_yticks(ys, names)
+    ax.set_yticks(ys, shown)
     ax.set_xlim(0, 100)
     ax.set_xticks([0, 25, 50, 75, 100], ["0%", "25%", "50%", "75%", "100%"])
     ax.tick_params(axis="y", length=0)
