@@ -25,7 +25,7 @@ from scipy import special
 
 from . import _scale, _table, style
 from ._table import Axis, Col, Row
-from .style import MINUS, SMALL_SIZE, fmt_num
+from .style import SMALL_SIZE, fmt_num
 
 __all__ = ["forest", "heterogeneity_text", "overall_test_text", "subgroup_test_text", "format_p"]
 
