@@ -460,3 +460,47 @@ def test_table2_patient_counts(allrows, T):
     assert len(subs) == 1 and subs.iloc[0]["eichenberger_saline"] == 10
     assert checks_certainty.arm_subsets(g.loc["primary", "ketamine_n"], g.loc["primary", "placebo_n"]).empty
     assert allrows.loc["table2.primary.n_ketamine", "status"] == cr.INCONSISTENT
+
+
+def test_two_trial_region_is_the_feasible_set():
+    c = oh.published().set_index("claim_id").loc["time.wk12.md"]
+    reg = timecourse.two_trial_region("time.wk12.md", s1=[0.6, 0.9, 1.5])
+    se = (c["ci_high"] - c["ci_low"]) / (2 * stats.norm.ppf(0.975))
+    for _, r in reg.iterrows():
+        for frac, q_want in ((0.0, 1.0), (1.0, 1.0), (0.5, 0.0)):
+            y1 = r["y1_low"] + frac * (r["y1_high"] - r["y1_low"])
+            w1, w2 = 1 / r["s1"] ** 2, 1 / r["s2"] ** 2
+            y2 = (c["estimate"] * (w1 + w2) - w1 * y1) / w2
+            res = meta([y1, y2], [r["s1"] ** 2, r["s2"] ** 2], method="DL")
+            assert res.estimate == pytest.approx(c["estimate"])
+            assert res.se == pytest.approx(se)
+            assert res.q == pytest.approx(q_want, abs=1e-9)
+            assert res.tau2 == pytest.approx(0, abs=1e-12)
+    with pytest.raises(ValueError, match="claim_id"):
+        timecourse.two_trial_region("time.wk4.md")
+    with pytest.raises(ValueError, match="s1"):
+        timecourse.two_trial_region("time.wk12.md", s1=[0.1])
+
+
+def test_max_single_trial_z_bounds_every_feasible_trial():
+    mz = timecourse.max_single_trial_z("time.wk12.md")
+    reg = timecourse.two_trial_region("time.wk12.md")
+    z1 = np.maximum(reg["y1_low"].abs(), reg["y1_high"].abs()) / reg["s1"]
+    assert (z1 <= mz["z_max"] + 1e-9).all()
+    assert z1.max() > 0.95 * mz["z_pool"]  # the bound is not vacuous
+    assert mz["p_min"] == pytest.approx(2 * stats.norm.sf(mz["z_max"]))
+    with pytest.raises(ValueError, match="I²"):
+        timecourse.max_single_trial_z("time.wk4.md")
+
+
+def test_implied_common_sd_reproduces_the_pooled_se(T):
+    sd = timecourse.implied_common_sd().set_index("week")
+    for w in (2, 12):
+        st = oh.studies_of(oh.published().set_index("claim_id").loc[f"time.wk{w}.md", "studies"])
+        n1 = T.loc[st, "n_ketamine"].astype(float).to_numpy()
+        n2 = T.loc[st, "n_control"].astype(float).to_numpy()
+        v = sd.loc[w, "sd"] ** 2 * (1 / n1 + 1 / n2)
+        res = meta(np.zeros(len(st)), v, method="FE")
+        assert res.se == pytest.approx(sd.loc[w, "se"])
+        assert sd.loc[w, "kind"] == "estimate"
+    assert (sd.loc[[4, 8], "kind"] == "upper bound").all()

@@ -136,9 +136,17 @@ def _time_rows():
                             "single-sign reading makes estimate, CI and P agree", f"{_CHECK}: timecourse.week8_readings"))
         else:
             ok = bool(p["midpoint_ok"] and p["p_ok"])
+            extra = ""
+            if w == 12:
+                f = data.abstract_facts().set_index("fact_id").loc["sigtermans2009.pain_wk12.p"]
+                mz = timecourse.max_single_trial_z(cid)
+                extra = (f". One outside fact does not fit: Sigtermans' abstract gives P = {f['p_text']} at week "
+                         f"12, but with I² = 0 no trial of this pool can have |z| above {mz['z_max']:.2f} "
+                         f"(P ≥ {mz['p_min']:.2f}); so either the trial's P tests something other than the "
+                         "difference the review pooled, or the pool's inputs differ from the trial's")
             rows.append(row(cid, mid, p["mid"], NOT_PUBLISHED,
                             f"the trial-level inputs (Supplemental Figures 6–8) are not public; "
-                            f"{'what can be checked agrees' if ok else 'the printed numbers disagree'}: {checks_txt}",
+                            f"{'what can be checked agrees' if ok else 'the printed numbers disagree'}: {checks_txt}{extra}",
                             f"{_CHECK}: timecourse.pools"))
     # summaries of the time course
     sig = [int(w) for w, p in pools.iterrows() if claim(f"time.wk{w}.md")["p_value"] < 0.05

@@ -26,7 +26,17 @@ from kmeta.forensics import check_ci_midpoint, check_p_from_ci, q_interval_from_
 
 from ._checkrows import claim, q_pvalue
 
-__all__ = ["WEEKS", "ASSESSED_WEEKS", "ASSESSED_TEXT", "trials_assessed_at", "pools", "week8_readings"]
+__all__ = [
+    "WEEKS",
+    "ASSESSED_WEEKS",
+    "ASSESSED_TEXT",
+    "trials_assessed_at",
+    "pools",
+    "week8_readings",
+    "implied_common_sd",
+    "two_trial_region",
+    "max_single_trial_z",
+]
 
 #: The pooled time points (weeks after the infusion).
 WEEKS: tuple[int, ...] = (2, 4, 8, 12)
@@ -126,3 +136,101 @@ def week8_readings() -> pd.DataFrame:
     out.attrs["ci_from_estimate_and_p"] = (c["estimate"] - zc * se, c["estimate"] + zc * se)
     out.attrs["se_from_estimate_and_p"] = se
     return out
+
+
+def implied_common_sd(arms: dict | None = None) -> pd.DataFrame:
+    """The common SD of the pain scores that each pool's printed precision implies.
+
+    If every trial of a pool had the same SD σ, a trial's mean difference would have
+    variance σ²(1/n₁ + 1/n₂), and with τ² = 0 (printed I² = 0.0%) the pooled SE would be
+    σ / sqrt(Σ n₁n₂/(n₁+n₂)). Solving for σ with the SE read off the printed CI gives the
+    SD the pool implies; for pools with I² > 0 the random-effects SE also contains τ², so
+    σ is only bounded from above. Arm sizes are Table 1's unless ``arms`` gives
+    ``{study: (n1, n2)}``.
+
+    Columns: ``week``, ``k``, ``se`` (from the CI), ``se_low``/``se_high`` (over the
+    rounding of the limits), ``sum_eff_n`` (Σ n₁n₂/(n₁+n₂)), ``sd`` with ``sd_low``/
+    ``sd_high``, and ``kind`` (``"estimate"`` when I² = 0, ``"upper bound"`` otherwise).
+    """
+    from scipy import stats
+
+    t = data.trials()
+    z = stats.norm.ppf(0.975)
+    rows = []
+    for w in WEEKS:
+        c = claim(f"time.wk{w}.md")
+        st = data.studies_of(c["studies"])
+        h = 0.5 * 10.0 ** (-int(c["decimals"]))
+        width = c["ci_high"] - c["ci_low"]
+        se, se_lo, se_hi = width / (2 * z), (width - 2 * h) / (2 * z), (width + 2 * h) / (2 * z)
+        eff = 0.0
+        for s in st:
+            n1, n2 = (arms or {}).get(s, (int(t.loc[s, "n_ketamine"]), int(t.loc[s, "n_control"])))
+            eff += n1 * n2 / (n1 + n2)
+        root = float(np.sqrt(eff))
+        rows.append({"week": w, "k": len(st), "se": se, "se_low": se_lo, "se_high": se_hi, "sum_eff_n": eff,
+                     "sd": se * root, "sd_low": se_lo * root, "sd_high": se_hi * root,
+                     "kind": "estimate" if c["i2"] == 0 else "upper bound"})
+    return pd.DataFrame(rows)
+
+
+def two_trial_region(claim_id: str = "time.wk12.md", s1=None) -> pd.DataFrame:
+    """The feasible inputs of a two-trial pool printed with I² = 0.0%, in closed form.
+
+    With I² = 0 the DerSimonian–Laird τ² is 0 and the pool is a fixed-effect mean with
+    total weight W = 1/SE² (SE from the printed CI) and mean μ (the printed estimate).
+    For a first trial with standard error ``s1`` (weight w₁ = 1/s1² < W) the second has
+    w₂ = W − w₁, and Cochran's Q = w₁w₂(y₁ − y₂)²/W ≤ 1 (I² printed as 0 with one degree of
+    freedom) confines the first trial's mean difference to μ ± s1·sqrt(1 − w₁/W).
+    Rounding of the printed numbers is ignored here (the forensics reconstruction keeps it).
+
+    Returns one row per ``s1`` with ``s1``, ``s2``, ``y1_low``, ``y1_high`` and the second
+    trial's range ``y2_low``/``y2_high`` (where Q = 1 at the ends).
+    """
+    from scipy import stats
+
+    c = claim(claim_id)
+    if len(data.studies_of(c["studies"])) != 2 or c["i2"] != 0:
+        raise ValueError(f"claim_id: {claim_id} is not a two-trial pool printed with I² = 0")
+    z = stats.norm.ppf(0.975)
+    se = (c["ci_high"] - c["ci_low"]) / (2 * z)
+    W = 1.0 / se**2
+    mu = float(c["estimate"])
+    s1 = np.linspace(se * 1.0005, 6 * se, 200) if s1 is None else np.asarray(s1, dtype=float)
+    if np.any(s1 <= se):
+        raise ValueError("s1: each trial's SE must exceed the pooled SE")
+    w1 = 1.0 / s1**2
+    w2 = W - w1
+    half1 = s1 * np.sqrt(1.0 - w1 / W)
+    # y2 = (W mu - w1 y1)/w2: decreasing in y1
+    y2_at_low = (W * mu - w1 * (mu - half1)) / w2
+    y2_at_high = (W * mu - w1 * (mu + half1)) / w2
+    return pd.DataFrame({"s1": s1, "s2": 1.0 / np.sqrt(w2), "y1_low": mu - half1, "y1_high": mu + half1,
+                         "y2_low": np.minimum(y2_at_low, y2_at_high), "y2_high": np.maximum(y2_at_low, y2_at_high)})
+
+
+def max_single_trial_z(claim_id: str) -> dict:
+    """The largest |z| (smallest P) any single trial of a pool printed with I² = 0 can have.
+
+    With τ² = 0 the pool is a fixed-effect mean, and Σ wᵢyᵢ² = Wμ² + Q, so each trial has
+    zᵢ² = wᵢyᵢ² ≤ z² + Q, where z = μ/SE is the pooled statistic. The bound uses the most
+    generous values the printed rounding allows (largest |μ|, smallest SE, largest Q).
+
+    Returns a dict with ``z_pool`` (as printed), ``q_max``, ``z_max`` and ``p_min``
+    (two-sided normal P at ``z_max``).
+    """
+    from scipy import stats
+
+    c = claim(claim_id)
+    if c["i2"] != 0:
+        raise ValueError(f"claim_id: {claim_id} is not printed with I² = 0 (τ² would enter the bound)")
+    k = len(data.studies_of(c["studies"]))
+    h = 0.5 * 10.0 ** (-int(c["decimals"]))
+    zc = stats.norm.ppf(0.975)
+    se = (c["ci_high"] - c["ci_low"]) / (2 * zc)
+    se_min = (c["ci_high"] - c["ci_low"] - 2 * h) / (2 * zc)
+    q_max = q_interval_from_i2(c["i2"], k - 1).q_high
+    z_pool = abs(c["estimate"]) / se
+    z_gen = (abs(c["estimate"]) + h) / se_min
+    z_max = float(np.sqrt(z_gen**2 + q_max))
+    return {"z_pool": float(z_pool), "q_max": float(q_max), "z_max": z_max, "p_min": float(2 * stats.norm.sf(z_max))}
