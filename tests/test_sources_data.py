@@ -203,3 +203,36 @@ def test_zhao_simulated_data_is_seeded_and_labelled():
     pd.testing.assert_frame_equal(a, b)
     assert a["simulated"].all() and (a["events"] <= a["n"]).all()
     assert not zhao2018.simulated_crps(seed=1)["events"].equals(a["events"])
+
+
+# ----------------------------------------------------------------------------- Michelet 2018
+
+def test_michelet_abstract_numbers_and_implied_test():
+    from kmeta.reviews import michelet2018
+    m = michelet2018.published()
+    assert m.loc["michelet.wk4.md", ["estimate", "ci_low", "ci_high"]].tolist() == [-1.12, -2.33, 0.09]
+    assert (m.loc["michelet.k", "count"], m.loc["michelet.n_ketamine", "count"], m.loc["michelet.n_placebo", "count"]) == (6, 99, 96)
+    assert m.loc["michelet.wk4.md", "kind"] == "abstract"
+    # the news report's 4-week numbers are the abstract's
+    assert m.loc["cpa.wk4.md", ["estimate", "ci_low", "ci_high"]].tolist() == m.loc["michelet.wk4.md", ["estimate", "ci_low", "ci_high"]].tolist()
+    # SE = (0.09 + 2.33) / (2 * 1.959964) = 0.617358; z = -1.12 / 0.617358 = -1.8142; p = 0.0696
+    t = michelet2018.implied_test(-1.12, -2.33, 0.09).iloc[0]
+    assert t["se"] == pytest.approx(2.42 / (2 * 1.959963984540054), rel=1e-9)
+    assert t["z"] == pytest.approx(-1.8142, abs=1e-4)
+    assert t["p"] == pytest.approx(0.0696, abs=1e-4)
+    with pytest.raises(ValueError, match="ci_high: row 0 is below ci_low"):
+        michelet2018.implied_test(0, 1, -1)
+
+
+def test_time_course_lines_up_both_reviews():
+    from kmeta.reviews import michelet2018
+    tc = michelet2018.time_course()
+    assert tc.groupby("review").size().to_dict() == {"Michelet 2018": 5, "Orhurhu 2019": 5}
+    o = tc[tc.review == "Orhurhu 2019"].set_index("week")
+    assert o.loc[4.0, ["estimate", "ci_low", "ci_high"]].tolist() == [-0.74, -1.88, 0.41]
+    # Orhurhu 4 weeks: SE = 2.29 / 3.919928 = 0.5842, p = 0.205 (printed .208)
+    assert o.loc[4.0, "p"] == pytest.approx(0.205, abs=1e-3)
+    # the 8-week interval as printed is off-centre by 0.79 points
+    assert o.loc[8.0, "asymmetry"] == pytest.approx(-0.79, abs=1e-9)
+    # every other interval is symmetric to rounding
+    assert (tc.drop(index=o.index.get_loc(8.0))["asymmetry"].abs() <= 0.011).all()
