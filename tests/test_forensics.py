@@ -362,3 +362,17 @@ def test_figure_range_contains_the_truth_and_flags_a_wrong_figure(synthetic):
     assert not bad.attainable
     with pytest.raises(ValueError, match="prints no"):
         figure_range(free, "all", "tau2")
+
+
+def test_begg_with_tied_variances_and_initial_points(synthetic):
+    t = begg_attainable_pvalues(6, tied_variances=(2,))
+    assert t["p_exact"].isna().all()
+    assert (t["S"] % 2 == 0).all() and t["S"].max() == 14
+    c = check_begg_p(".380", 6, tied_variances=(2,))
+    assert set(c.nearest["variant"]) == {"normal", "normal_cc"}
+    # a starting point at the truth: the fit is feasible and no worse than the truth's residuals
+    yi, sei, pools, rec = synthetic
+    r = reconstruct(pools, labels=LABELS, starts=1, candidates=8, initial=[(yi, sei)], seed=0)
+    assert r.feasible
+    with pytest.raises(ValueError, match="initial"):
+        reconstruct(pools, labels=LABELS, initial=[(yi[:3], sei)])

@@ -344,58 +344,49 @@ def check_i2_pair(i2_a, i2_b, df: int, *, decimals: int = 1, max_df: int | None 
 # --------------------------------------------------------------------------- Begg
 
 
-def _kendall_counts(k: int) -> np.ndarray:
-    """Number of permutations of k items with each number of inversions (Mahonian)."""
-    counts = np.array([1.0])
-    for n in range(2, k + 1):
-        new = np.zeros(counts.size + n - 1)
-        for shift in range(n):
-            new[shift: shift + counts.size] += counts
-        counts = new
-    return counts
-
-
-def begg_attainable_pvalues(k: int) -> pd.DataFrame:
-    """Every P value Begg's rank-correlation test can give for ``k`` studies (no ties).
+def begg_attainable_pvalues(k: int, *, tied_variances: Sequence[int] = ()) -> pd.DataFrame:
+    r"""Every P value Begg's rank-correlation test can give for ``k`` studies, by variant.
 
     Begg and Mazumdar's test is Kendall's tau between the standardised effects and
     their variances, so its statistic is Kendall's score S = concordant − discordant
     pairs, which for k studies without ties takes only the values
-    −k(k−1)/2, −k(k−1)/2 + 2, ..., k(k−1)/2. Three P values are in use:
+    −k(k−1)/2, −k(k−1)/2 + 2, ..., k(k−1)/2. Three P values are in use (computed by
+    :func:`kmeta.begg.begg_attainable_pvalues`):
 
     ``p_exact``
-        the exact permutation P, :math:`P(|S| \\ge |s|)` under the null (as R's
-        ``cor.test(method = "kendall")`` and metafor's ``ranktest`` give for small k);
+        the exact permutation P (R's ``cor.test(method = "kendall")``, metafor's
+        ``ranktest``); NaN with ties, where it is not defined;
     ``p_normal``
-        the normal approximation :math:`2\\Phi(-|S|/\\sigma)`,
-        :math:`\\sigma^2 = k(k-1)(2k+5)/18` (Stata ``metabias``, uncorrected);
+        the normal approximation :math:`2\Phi(-|S|/\sigma)` (Stata ``metabias``,
+        uncorrected; :math:`\sigma^2 = k(k-1)(2k+5)/18` without ties);
     ``p_normal_cc``
-        the same with a continuity correction, :math:`(|S|-1)/\\sigma` (Stata
-        ``metabias``, "continuity corrected"; Begg and Mazumdar 1994).
+        the same with a continuity correction, :math:`(|S|-1)/\sigma` (Stata
+        ``metabias``, "continuity corrected").
 
-    Returns one row per attainable ``|S|`` (``S``, ``tau`` = S/(k(k−1)/2), the three P).
-    Ties between studies' variances or effects would change the variance and allow
-    other values; they are not covered here.
+    ``tied_variances`` gives the sizes of groups of studies with equal variances
+    (e.g. ``(2,)``): tied pairs add nothing to S, which changes its range and variance.
+
+    Returns one row per attainable ``|S|``: ``S``, ``tau`` (S/(k(k−1)/2)) and the three P.
     """
+    from ..begg import begg_attainable_pvalues as _attainable
+
     k = int(k)
     if k < 3:
         raise ValueError(f"k: Begg's test needs at least 3 studies, got {k}")
-    npairs = k * (k - 1) // 2
-    counts = _kendall_counts(k)  # index = inversions; S = npairs - 2 * inv
-    total = counts.sum()
-    S_all = npairs - 2 * np.arange(counts.size)
-    sigma = math.sqrt(k * (k - 1) * (2 * k + 5) / 18.0)
-    rows = []
-    for s in sorted({abs(int(x)) for x in S_all}):
-        p_exact = min(1.0, float(counts[np.abs(S_all) >= s].sum() / total))
-        rows.append({
-            "S": s,
-            "tau": s / npairs,
-            "p_exact": p_exact,
-            "p_normal": float(2.0 * special.ndtr(-s / sigma)),
-            "p_normal_cc": float(min(1.0, 2.0 * special.ndtr(-max(s - 1, 0) / sigma))),
-        })
-    return pd.DataFrame(rows)
+    ties = tuple(int(t) for t in tied_variances)
+    frames = {}
+    for col, variant in (("p_exact", "exact"), ("p_normal", "stata"), ("p_normal_cc", "stata_cc")):
+        if ties and variant == "exact":
+            continue
+        f = _attainable(k, variant, tied_variances=ties, as_frame=True)
+        f = f[f["score"] >= 0]
+        frames[col] = f.set_index("score")
+    base = next(iter(frames.values()))
+    npairs = k * (k - 1) / 2.0
+    out = pd.DataFrame({"S": base.index.astype(int), "tau": base.index.to_numpy() / npairs})
+    for col in ("p_exact", "p_normal", "p_normal_cc"):
+        out[col] = frames[col].loc[out["S"], "pval"].to_numpy() if col in frames else np.nan
+    return out.reset_index(drop=True)
 
 
 @dataclasses.dataclass(frozen=True, repr=False)
@@ -421,17 +412,19 @@ class BeggCheck(Result):
         return f"Begg P = {self.p} with k = {self.k} is not attainable without ties; nearest: {near}"
 
 
-def check_begg_p(p, k: int, *, decimals: int | None = None) -> BeggCheck:
-    """Could Begg's test on ``k`` studies (no ties) print P = ``p``?"""
+def check_begg_p(p, k: int, *, decimals: int | None = None, tied_variances: Sequence[int] = ()) -> BeggCheck:
+    """Could Begg's test on ``k`` studies print P = ``p``? (No ties unless ``tied_variances``.)"""
     if isinstance(p, str):
         _, p, dec = parse_printed(p)
         decimals = dec if decimals is None else decimals
     if decimals is None:
         raise ValueError("decimals: give the printed decimals of P (or P as text)")
     lo, hi = rounding_interval(p, decimals)
-    table = begg_attainable_pvalues(k)
+    table = begg_attainable_pvalues(k, tied_variances=tied_variances)
     rows, near = [], []
     for variant in ("p_exact", "p_normal", "p_normal_cc"):
+        if table[variant].isna().all():
+            continue
         for r in table.itertuples():
             pv = getattr(r, variant)
             if lo - _EPS <= pv <= hi + _EPS:

@@ -441,7 +441,7 @@ class FigureRange(Result):
 
 
 def figure_range(recon: Reconstruction, pool: str, quantity: str, *, tol: float = 1.0, exclude: bool = True,
-                 maxiter: int = 80, polish: int = 3) -> FigureRange:
+                 maxiter: int = 80, polish: int = 3, points=None) -> FigureRange:
     """Range of one pooled figure over the input sets that satisfy the others.
 
     Minimises and maximises the predicted value of ``quantity`` of ``pool`` (any of
@@ -457,6 +457,11 @@ def figure_range(recon: Reconstruction, pool: str, quantity: str, *, tol: float 
     scale for P values) is started from the ``polish`` best for each direction. Only
     feasible points count, so the range is an inner approximation, tight when the
     optimiser reaches the true extremes.
+
+    ``points`` -- a :class:`FeasibleRanges` (its samples) or ``(yi, sei)`` arrays of
+    shape (n, k) -- replaces the profile endpoints as starting points (those that
+    satisfy the constraints are used), e.g. the samples of a reconstruction with the
+    figure included, which saves the profile runs.
     """
     fixed = {(lab, what): v for lab, what, v in recon.fixed}
     prob = _Problem(recon.pools, recon.labels, fixed)
@@ -482,8 +487,13 @@ def figure_range(recon: Reconstruction, pool: str, quantity: str, *, tol: float 
             v = np.maximum(v, 0.0)
         return np.log(np.maximum(v, 1e-300)) if logscale else v
 
-    # feasible starting points: the fit and the parameter-profile endpoints
-    P = _profiles(prob, z_fit, lb, ub, tol, A)
+    # feasible starting points: the fit and the parameter-profile endpoints (or the given points)
+    if points is None:
+        P = _profiles(prob, z_fit, lb, ub, tol, A)
+    else:
+        py, ps = (points.samples_yi, points.samples_sei) if isinstance(points, FeasibleRanges) else points
+        full = np.hstack([np.asarray(py, float), np.log(np.asarray(ps, float))])
+        P = full[:, prob.free]
     P = np.vstack([z_fit[None, :], P[_feasible(prob, P, tol, A)]])
     vP = value(P)
     scale = np.maximum(np.abs(P - z_fit[None, :]).max(axis=0), 1e-6)

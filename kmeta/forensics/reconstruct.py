@@ -740,6 +740,7 @@ def reconstruct(
     y_bounds: tuple[float, float] | None = None,
     sei_bounds: tuple[float, float] | None = None,
     time_limit: float = 10.0,
+    initial: Sequence[tuple] = (),
 ) -> Reconstruction:
     """Find study-level ``yi`` and ``sei`` that reproduce every printed pooled figure.
 
@@ -767,6 +768,9 @@ def reconstruct(
         Seconds after which no further least-squares runs are started (the runs
         already done are used); a safety net, not part of the answer when enough
         time is given (the default is ample for a dozen unknowns).
+    initial : sequence of (yi, sei)
+        Starting points to try first (e.g. the fit of a closely related problem),
+        in addition to the ``starts`` best random candidates.
 
     Returns
     -------
@@ -814,6 +818,15 @@ def reconstruct(
     r = prob.scaled(prob.predict(prob.full(Z)))
     score = np.sum(np.minimum(np.abs(r), 1e3) ** 2, axis=1)
     order = np.argsort(score, kind="stable")[: int(starts)]
+    if len(initial):
+        extra = []
+        for yi0, sei0 in initial:
+            yi0, sei0 = np.asarray(yi0, float), np.asarray(sei0, float)
+            if yi0.shape != (k,) or sei0.shape != (k,) or not np.all(sei0 > 0):
+                raise ValueError("initial: each starting point is (yi, sei) with one positive sei per study")
+            extra.append(np.clip(np.concatenate([yi0, np.log(sei0)]), lb_full, ub_full)[prob.free])
+        Z = np.vstack([np.array(extra), Z])
+        order = np.concatenate([np.arange(len(extra)), order + len(extra)])
 
     t0 = time.perf_counter()
     runs = []
