@@ -29,14 +29,9 @@ from . import bayes, simulate, tsa, power, clinical  # noqa: E402
 
 # heterogeneity, subgroups, meta-regression, small-study effects, sensitivity
 from .metareg import metareg, MetaregResult  # noqa: E402
-
-# heterogeneity, subgroups, meta-regression, small-study effects, sensitivity
-from .metareg import metareg, MetaregResult  # noqa: E402
-from .subgroups import subgroups, SubgroupResult  # noqa: E402
-
-# heterogeneity, subgroups, meta-regression, small-study effects, sensitivity
-from .metareg import metareg, MetaregResult  # noqa: E402
 from .subgroups import subgroups, SubgroupResult  # noqa: E402
 from .begg import begg, BeggResult, begg_attainable_pvalues  # noqa: E402
 from .egger import egger, EggerResult, egger_t_from_p, egger_t_interval  # noqa: E402
 from .trimfill import trimfill, TrimfillResult  # noqa: E402
+from .sensitivity import leave_one_out, cumulative, LeaveOneOutResult, CumulativeResult  # noqa: E402
+from .influence import influence, InfluenceResult  # noqa: E402
