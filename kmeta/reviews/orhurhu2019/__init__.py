@@ -14,6 +14,9 @@ data
 reconstruction
     The primary outcome's study inputs reconstructed from the printed pools
     (:func:`reconstruct`).
+scorecard
+    Every published claim beside its re-derivation and status (:func:`scorecard`);
+    the rows come from the ``checks_*`` modules, imported when it runs.
 
 The loaders are re-exported here, so ``from kmeta.reviews import orhurhu2019`` and
 ``orhurhu2019.trials()`` work.
@@ -25,5 +28,6 @@ globals().update({name: getattr(_data, name) for name in dir(_data) if not name.
 __all__ = list(_data.__all__)
 
 from .reconstruction import reconstruct  # noqa: E402
+from .scorecard import scorecard  # noqa: E402
 
-__all__ += ["reconstruct"]
+__all__ += ["reconstruct", "scorecard"]
