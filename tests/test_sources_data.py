@@ -236,3 +236,46 @@ def test_time_course_lines_up_both_reviews():
     assert o.loc[8.0, "asymmetry"] == pytest.approx(-0.79, abs=1e-9)
     # every other interval is symmetric to rounding
     assert (tc.drop(index=o.index.get_loc(8.0))["asymmetry"].abs() <= 0.011).all()
+
+
+# ----------------------------------------------------------------------------- the two summaries
+
+def test_clinsummary_claims_sources_and_verdicts():
+    from kmeta.reviews import clinsummary
+    c = clinsummary.claims()
+    refs = clinsummary.cited_sources()
+    assert refs.index.tolist() == ["1", "2", "3", "4", "5", "6"]
+    assert refs.loc["1", "identified_as"] == "orhurhu2019" and refs.loc["4", "identified_as"] == "zhao2018"
+    # every number the claims cite is in the page's numbering
+    cited = {x.strip() for v in c["cites"] for x in v.split(",")}
+    assert cited <= set(refs.index)
+    # the claims quoting Orhurhu's abstract carry its numbers exactly
+    from kmeta.reviews import orhurhu2019
+    pub = orhurhu2019.published().set_index("claim_id")
+    assert "-1.83" in c.loc["two_weeks", "printed"] and pub.loc["abstract.primary.md", "estimate"] == -1.83
+    assert "2.43" in c.loc["responders", "printed"] and pub.loc["abstract.responders.rr", "estimate"] == 2.43
+    ev = clinsummary.evidence()
+    # the reconstructed inputs re-pool to the printed primary result (two decimals)
+    assert (round(ev["primary_est"], 2), round(ev["primary_lo"], 2), round(ev["primary_hi"], 2)) == (-1.83, -2.35, -1.31)
+    assert ev["zhao_matches"] is True
+    assert ev["resp_crude_rr"] == pytest.approx((17 / 33) / (6 / 31))
+    v = clinsummary.verdicts(ev)
+    assert v.index.tolist() == c.index.tolist()
+    assert set(v["verdict"]) <= set(clinsummary.VERDICTS)
+    assert v.loc["dose_max_total", "verdict"] == "unsupported" and "32 times" in v.loc["dose_max_total", "reason"]
+    assert v.loc["dose_response", "verdict"] == "overstated"
+    # claims citing an unidentified source are never 'supported' on that source's authority,
+    # except the unit conversion, which is arithmetic
+    unident = v[v["cited_source"] == "unidentified"]
+    assert set(unident.loc[unident["verdict"] == "supported"].index) == {"dose_postsurgical"}
+
+
+def test_orhurhu2019summary_fidelity():
+    from kmeta.reviews import orhurhu2019summary as s
+    st = s.statements()
+    f = s.fidelity()
+    assert f.index.tolist() == st.index.tolist()
+    assert set(f["verdict"]) <= set(s.FIDELITY)
+    assert f.loc["what_dose_response", "verdict"] == "faithful to the conclusion, not the results"
+    assert "0.213" in f.loc["what_dose_response", "reason"]
+    assert (f.loc[["abstract_classes", "abstract_i2"], "verdict"] == "altered").all()
