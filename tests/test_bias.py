@@ -289,3 +289,24 @@ def test_trimfill_validation():
         kmeta.trimfill([0.1, 0.2, 0.3], [0.1, 0.2, 0.3], side="up")
     with pytest.raises(ValueError, match="maxiter"):
         kmeta.trimfill([0.1, 0.2, 0.3], [0.1, 0.2, 0.3], maxiter=0)
+
+
+# ------------------------------------------------------------------ randomised properties
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), k=st.integers(3, 9))
+def test_begg_p_values_are_attainable_and_egger_inverts(seed, k):
+    rng = np.random.default_rng(seed)
+    vi = rng.uniform(0.01, 1.5, k)
+    yi = rng.normal(0.3, np.sqrt(vi + rng.exponential(0.3)))
+    b = kmeta.begg(yi, vi)
+    for variant, p in (("exact", b.pval_exact), ("stata", b.pval_stata), ("stata_cc", b.pval_stata_cc)):
+        assert np.min(np.abs(kmeta.begg_attainable_pvalues(k, variant) - p)) < 1e-12
+    assert b.concordant + b.discordant == k * (k - 1) // 2
+    e = kmeta.egger(yi, vi)
+    if e.pval > 1e-10:
+        np.testing.assert_allclose(kmeta.egger_t_from_p(e.pval, k), abs(e.stat), rtol=1e-7)
+    t = kmeta.trimfill(yi, vi, method="FE")
+    assert 0 <= t.k0 < k and t.adjusted.k == k + t.k0

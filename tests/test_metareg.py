@@ -322,3 +322,49 @@ def test_btt_selects_coefficients():
     one = kmeta.metareg(c["yi"], c["vi"], pd.DataFrame(c["mods"]), method="REML", btt=[2])
     np.testing.assert_allclose(one.qm, full.stat[2] ** 2, rtol=1e-10)
     assert one.btt == (2,) and one.qm_df == 1
+
+
+# ------------------------------------------------------------------ randomised properties
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+
+def _random_data(seed, k, p_extra=1):
+    rng = np.random.default_rng(seed)
+    vi = rng.uniform(0.01, 2.0, k)
+    X = rng.normal(size=(k, p_extra))
+    yi = rng.normal(X @ rng.normal(size=p_extra), np.sqrt(vi + rng.exponential(0.5)))
+    return yi, vi, X
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), k=st.integers(4, 12), method=st.sampled_from(kmeta.tau2.METHODS),
+       shift=st.floats(-50, 50), test=st.sampled_from(["z", "knha"]))
+def test_shifting_a_moderator_changes_only_the_intercept(seed, k, method, shift, test):
+    yi, vi, X = _random_data(seed, k)
+    a = kmeta.metareg(yi, vi, {"x": X[:, 0]}, method=method, test=test)
+    b = kmeta.metareg(yi, vi, {"x": X[:, 0] + shift}, method=method, test=test)
+    assert a.converged and b.converged
+    np.testing.assert_allclose(b.tau2, a.tau2, rtol=1e-6, atol=1e-9)
+    np.testing.assert_allclose([b.beta[1], b.qm, b.qe], [a.beta[1], a.qm, a.qe], rtol=1e-6, atol=1e-9)
+    np.testing.assert_allclose(b.beta[0], a.beta[0] - shift * a.beta[1], rtol=1e-6, atol=1e-7)
+
+
+def _restricted_loglik(t2, yi, vi, X, reml):
+    w = 1.0 / (vi + t2)
+    A = X.T @ (w[:, None] * X)
+    b = np.linalg.solve(A, X.T @ (w * yi))
+    r = yi - X @ b
+    ll = -0.5 * np.sum(np.log(vi + t2)) - 0.5 * np.sum(w * r * r)
+    return ll - 0.5 * np.linalg.slogdet(A)[1] if reml else ll
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), k=st.integers(4, 10), method=st.sampled_from(["ML", "REML"]))
+def test_ml_and_reml_estimates_maximise_the_likelihood(seed, k, method):
+    yi, vi, X = _random_data(seed, k)
+    res = kmeta.metareg(yi, vi, {"x": X[:, 0]}, method=method)
+    Xd = np.column_stack([np.ones(k), X[:, 0]])
+    best = _restricted_loglik(res.tau2, yi, vi, Xd, method == "REML")
+    grid = np.concatenate([[0.0], np.geomspace(1e-6, 100.0, 400)])
+    others = [_restricted_loglik(t, yi, vi, Xd, method == "REML") for t in grid]
+    assert best >= max(others) - 1e-9

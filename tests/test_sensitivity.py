@@ -163,3 +163,31 @@ def test_validation():
         kmeta.leave_one_out(fit, [1, 1, 1])
     with pytest.raises(ValueError, match="decreasing"):
         kmeta.cumulative([1, 2, 3], [1, 1, 1], decreasing="yes")
+
+
+# ------------------------------------------------------------------ randomised properties
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), k=st.integers(2, 9), method=st.sampled_from(kmeta.tau2.METHODS),
+       test=st.sampled_from(["z", "t", "knha", "adhoc"]))
+def test_leave_one_out_and_cumulative_are_meta_on_subsets(seed, k, method, test):
+    rng = np.random.default_rng(seed)
+    vi = rng.uniform(0.01, 1.5, k)
+    yi = rng.normal(0.3, np.sqrt(vi + rng.exponential(0.3)))
+    l1o = kmeta.leave_one_out(yi, vi, method=method, test=test)
+    i = int(rng.integers(k))
+    m = kmeta.meta(np.delete(yi, i), np.delete(vi, i), method=method, test=test)
+    np.testing.assert_allclose(l1o.table.iloc[i][["estimate", "se", "tau2"]].to_numpy(float),
+                               [m.estimate, m.se, m.tau2], rtol=1e-12, atol=1e-14)
+    key = rng.permutation(k) + 1990
+    cum = kmeta.cumulative(yi, vi, order=key, method=method, test=test)
+    j = int(rng.integers(1, k + 1))
+    first = np.argsort(key)[:j]
+    m = kmeta.meta(yi[first], vi[first], method=method, test=test)
+    np.testing.assert_allclose(cum.table.iloc[j - 1][["estimate", "se", "tau2"]].to_numpy(float),
+                               [m.estimate, m.se, m.tau2], rtol=1e-12, atol=1e-14)
+    inf = kmeta.influence(yi, vi, method=method, test=test)
+    np.testing.assert_allclose(inf.weight.sum(), 100.0)
+    assert np.all(np.isfinite(inf.tau2_del))

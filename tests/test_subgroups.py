@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 import kmeta
-from _reference import load, num
+from _reference import load
 
 REF = load("subgroups_metareg")
 CASES = REF["subgroup_cases"]
