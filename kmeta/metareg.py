@@ -72,6 +72,9 @@ The coefficients are :math:`\hat\beta = (X'WX)^{-1}X'Wy` with
   (Harbord and Higgins 2008): to reproduce a Stata ``metareg`` analysis (REML with the
   Knapp–Hartung variance, t on k − p df) use ``method="REML", test="knha"``; Stata's
   ``metareg ..., mm`` corresponds to ``method="DL"`` and ``..., z`` to ``test="z"``.
+  (kmeta, like metafor, does not truncate :math:`s^2`; an analysis that truncated it
+  at 1 is reproduced by ``test="adhoc"``. Whether a given Stata run did cannot be told
+  from its output when :math:`s^2 \ge 1`.)
 * ``test="adhoc"``: as ``"knha"`` with :math:`\max(1, s^2)`.
 
 Residual heterogeneity: :math:`Q_E = y'P y` at :math:`w_i = 1/v_i`, on :math:`k-p` df;
