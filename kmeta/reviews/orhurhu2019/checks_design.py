@@ -387,15 +387,22 @@ def _rob_rows():
                     f"abstracts; 83% is possible for the Results' pair (e.g. {rp['counts']}) but not for the "
                     f"Discussion's ({dp['n_ketamine']} patients)", f"{_CHECK}: blinding_pairs_83"))
     other = _cited("results.blinding_ineffective_other")
-    rows.append(row("results.blinding_ineffective_other", str(7 - 2), 5, INCONSISTENT,
-                    f"'the other trials' should be the five that did not assess blinding; 7 − 2 = 5 matches the "
-                    f"count, but the list (refs {_refs(other)}) includes both trials the same paragraph says did "
-                    "assess blinding (23 and 28) and leaves out refs 25 and 26", f"{_CHECK}: passages compared"))
+    assessors = [x for x in other if x in res_pair]
+    left_out = [x for x in data.STUDIES if x not in other and x not in res_pair]
+    n_other = 7 - len(res_pair)
+    rows.append(row("results.blinding_ineffective_other", str(n_other), n_other, INCONSISTENT,
+                    f"'the other trials' should be the {n_other} that did not assess blinding; "
+                    f"{len(data.STUDIES)} − {len(res_pair)} = {n_other} matches the count, but the list (refs "
+                    f"{_refs(other)}) includes the trial(s) the same paragraph says did assess blinding (refs "
+                    f"{_refs(assessors)}) and leaves out refs {_refs(left_out)}", f"{_CHECK}: passages compared"))
+    n_fair = int(claim("results.reporting.fair")["count"])
+    n_good = int(claim("results.reporting.good")["count"])
     for cid in ("results.reporting.fair", "results.reporting.good"):
         rows.append(row(cid, "", None, NOT_PUBLISHED,
                         "'quality of reporting' is a judgement with no criteria or table in the review and no "
-                        "domain of Figure 2; the counts (6 fair + 1 good = 7) agree with the references cited, "
-                        "but the ratings cannot be re-derived", f"{_CHECK}: statement of judgement"))
+                        f"domain of Figure 2; the counts ({n_fair} fair + {n_good} good = {n_fair + n_good}) agree "
+                        "with the references cited, but the ratings cannot be re-derived",
+                        f"{_CHECK}: statement of judgement"))
     return rows
 
 
@@ -442,7 +449,8 @@ def _methods_rows():
                     f"{_CHECK}: passages compared"))
     rows.append(row("methods.funnel_min_k", "10", 10, INCONSISTENT,
                     f"the Methods reserve the Begg and Egger tests for ≥ 10 studies, yet the Results report both "
-                    f"(P = .380 and .423) for the {int(t['in_primary'].sum())} trials of the primary analysis",
+                    f"(P = {claim('pubbias.begg.p')['p_text']} and {claim('pubbias.egger.p')['p_text']}) for the "
+                    f"{int(t['in_primary'].sum())} trials of the primary analysis",
                     f"{_CHECK}: passages compared"))
     sig = t.loc["sigtermans2009", "pct_female"]
     salas_f = f.loc["salas2012.secondary.pct_female", "value"]

@@ -129,10 +129,11 @@ def _time_rows():
             r8 = timecourse.week8_readings().set_index("reading")
             lm = r8.loc["lost minus"]
             rows.append(row(cid, mid, p["mid"], INCONSISTENT,
-                            f"{checks_txt}: a CI of −1.75 to −0.40 excludes 0, so it cannot go with P = .174 or with "
-                            "the text's 'nonsignificant'; reading the upper limit as +0.40 (a lost minus sign) "
-                            f"centres the CI on {lm['mid']:.3f} (= −0.68 as printed) but implies P = "
-                            f"{lm['p_implied']:.3f} (range {lm['p_low']:.3f}–{lm['p_high']:.3f}), still not .174; no "
+                            f"{checks_txt}: a CI of {c['ci_low']:.2f} to {c['ci_high']:.2f} excludes 0, so it cannot go "
+                            f"with P = {c['p_text']} or with "
+                            f"the text's 'nonsignificant'; reading the upper limit as +{abs(c['ci_high']):.2f} (a lost minus "
+                            f"sign) centres the CI on {lm['mid']:.3f} (= {c['estimate']:.2f} as printed) but implies P = "
+                            f"{lm['p_implied']:.3f} (range {lm['p_low']:.3f}–{lm['p_high']:.3f}), still not {c['p_text']}; no "
                             "single-sign reading makes estimate, CI and P agree", f"{_CHECK}: timecourse.week8_readings"))
         else:
             ok = bool(p["midpoint_ok"] and p["p_ok"])
@@ -152,15 +153,16 @@ def _time_rows():
     sig = [int(w) for w, p in pools.iterrows() if claim(f"time.wk{w}.md")["p_value"] < 0.05
            and claim(f"time.wk{w}.md")["p_op"] in ("<", "=")]
     last = max(sig)
+    later = ", ".join(f"{claim(f'time.wk{w}.md')['p_text']} at {w} weeks" for w in timecourse.WEEKS if w not in sig)
     for cid in ("time.summary", "discussion.timecourse"):
         rows.append(row(cid, str(last), last, INCONSISTENT,
-                        f"the printed P values are below .05 only at week {', '.join(map(str, sig))} (4 weeks "
-                        ".208, 8 weeks .174, 12 weeks .251), and the 8-week pool is called nonsignificant in the "
-                        "sentence that reports it; calling 8 weeks significant fits only its printed CI, which is "
-                        "itself inconsistent (see time.wk8.md)", f"{_CHECK}: printed P values"))
+                        f"the printed P values are below .05 only at week {', '.join(map(str, sig))} ({later}), "
+                        "and the 8-week pool is called nonsignificant in the sentence that reports it; calling 8 "
+                        "weeks significant fits only its printed CI, which is itself inconsistent (see "
+                        "time.wk8.md)", f"{_CHECK}: printed P values"))
     rows.append(row("keypoints.duration", str(last), last, REPRODUCED,
-                    f"the last pooled time point with a printed P below .05 is week {last} (then P = .208, .174, "
-                    ".251 at 4, 8, 12 weeks)", f"{_CHECK}: printed P values"))
+                    f"the last pooled time point with a printed P below .05 is week {last} (then P = {later})",
+                    f"{_CHECK}: printed P values"))
     hd = list(data.trials().index[data.trials()["dose_group"] == "high"])
     wk2 = data.studies_of(claim("time.wk2.md")["studies"])
     same = set(hd) == set(wk2)
