@@ -269,8 +269,8 @@ def _interval(qfun, level, kind):
 class BayesMetaResult(Result):
     """Result of :func:`bayesmeta`.
 
-    Scalar attributes
-    -----------------
+    Attributes
+    ----------
     k : int
         Number of studies.
     mu_median, mu_mean, mu_sd : float
@@ -288,22 +288,23 @@ class BayesMetaResult(Result):
     mu_prior_mean, mu_prior_sd : float
         The normal prior for mu (NaN for the flat prior).
     level : float
+        Credible level.
     interval : str
         ``"central"`` (equal tails) or ``"shortest"``.
     n_nodes : int
         Quadrature nodes over tau.
     log_evidence : float
-        Log marginal likelihood up to a constant (comparable only between priors for tau
-        on the same data with a proper mu prior; informational).
-
-    Arrays (not in :meth:`to_frame`)
-    --------------------------------
+        Log of the integral of prior times likelihood over tau (up to a constant that
+        does not depend on the prior for tau; informational).
     tau_nodes, node_weights : ndarray
-        Quadrature nodes over tau and posterior weights (summing to 1).
+        Quadrature nodes over tau and posterior weights (summing to 1); not in
+        ``to_frame()``.
     cond_mean, cond_sd : ndarray
         Mean and SD of mu given tau at each node.
     yi, vi : ndarray
+        The data.
     labels : tuple or None
+        Study labels.
     """
 
     k: int

@@ -16,7 +16,7 @@ r"""Simulated meta-analyses of small two-arm trials, and the coverage of their i
 :func:`coverage_study` runs a grid of scenarios (k × τ²) and reports, for each interval
 method, the coverage of the true :math:`\mu`, the rate of rejecting a null value, and the
 interval widths, with Monte Carlo standard errors. Every method is applied to all
-scenarios at once through :func:`kmeta.meta_batch` / :func:`kmeta.bayes.bayesmeta_batch`
+scenarios at once through :func:`kmeta.meta_batch` / ``kmeta.bayes.bayesmeta_batch``
 (rows padded with NaN), so tens of thousands of replicates per scenario take seconds.
 
 Reproducibility: every scenario has its own random stream, seeded by
@@ -51,7 +51,7 @@ _TESTS = {"WALD": "z", "Z": "z", "HKSJ": "knha", "KNHA": "knha", "T": "t", "ADHO
 def orhurhu_arm_sizes() -> np.ndarray:
     """Arm sizes ``(n_ketamine, n_control)`` of the seven trials in Orhurhu et al. 2019.
 
-    Read from :func:`kmeta.reviews.orhurhu2019.trials` (Table 1 of the review), shape (7, 2).
+    Read from ``kmeta.reviews.orhurhu2019.trials()`` (Table 1 of the review), shape (7, 2).
     """
     from .reviews import orhurhu2019
 
@@ -251,7 +251,7 @@ def coverage_study(ks=(2, 3, 4, 5, 6, 8, 10), tau2s=(0.0, 0.0625, 0.25, 1.0, 2.2
     methods : sequence of str
         ``"<estimator>-<interval>"`` with an estimator of :mod:`kmeta.tau2` and an interval
         ``Wald``, ``HKSJ``, ``t`` or ``adhoc``; or ``"Bayes"`` (central credible interval
-        of :func:`kmeta.bayes.bayesmeta_batch` with prior ``bayes_prior``, flat for mu).
+        of ``kmeta.bayes.bayesmeta_batch`` with prior ``bayes_prior``, flat for mu).
     replicates : int
         Meta-analyses per scenario.
     mu : float
