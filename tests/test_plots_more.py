@@ -279,9 +279,12 @@ def test_cumulative_forest_in_year_order(res):
     assert table["estimate"].iloc[0] == pytest.approx(YI[5])
     (pts,) = by_gid(fig, "kmeta-points")
     assert np.allclose(pts.get_offsets()[:, 0], table["estimate"])
-    # an explicit permutation works too
-    t2 = plots.cumulative_table(res, order=[5, 2, 0, 1, 3, 4])
+    # the order is a sort key (as metafor's cumul): ranks give the same sequence
+    t2 = plots.cumulative_table(res, order=[2, 3, 1, 4, 5, 0])
     assert list(t2["study"]) == list(table["study"])
+    # and the table is kmeta.cumulative's
+    ref = kmeta.cumulative(res, order=years).table
+    assert np.allclose(table["estimate"], ref["estimate"])
 
 
 def test_sensitivity_forest_accepts_a_precomputed_table(res):

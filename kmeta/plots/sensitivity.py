@@ -28,70 +28,49 @@ def _check_meta(result):
             raise ValueError(f"result: expected a kmeta.meta() result (it has no '{f}')")
 
 
-def _row_of(r, label):
-    return {"study": label, "k": r.k, "estimate": r.estimate, "ci_low": r.ci_low, "ci_high": r.ci_high,
-            "pval": r.pval, "tau2": r.tau2, "i2": r.i2}
+_COLUMNS = ["study", "k", "estimate", "ci_low", "ci_high", "pval", "tau2", "i2"]
+
+
+def _as_plot_table(result_table) -> pd.DataFrame:
+    """The sensitivity module's table (indexed by study) in the columns the plots use."""
+    df = result_table.reset_index()
+    df = df.rename(columns={df.columns[0]: "study"})
+    return df[_COLUMNS]
 
 
 def leave_one_out_table(result) -> pd.DataFrame:
-    """Pooled estimate without each study in turn (same method, test and level).
+    """Pooled estimate without each study in turn, from :func:`kmeta.leave_one_out`
+    (same method, test and level as ``result``).
 
     Columns: ``study`` (the one left out), ``k``, ``estimate``, ``ci_low``, ``ci_high``,
     ``pval``, ``tau2``, ``i2`` (percent). Needs k ≥ 2.
     """
-    from ..meta import meta
+    from ..sensitivity import leave_one_out
 
     _check_meta(result)
-    yi, vi = np.asarray(result.yi, float), np.asarray(result.vi, float)
-    k = yi.size
-    if k < 2:
+    if np.asarray(result.yi).size < 2:
         raise ValueError("result: leave-one-out needs at least 2 studies (k = 1)")
-    labels = list(result.labels) if result.labels is not None else [f"Study {i + 1}" for i in range(k)]
-    rows = []
-    for i in range(k):
-        keep = np.arange(k) != i
-        r = meta(yi[keep], vi[keep], method=result.method, test=result.test, level=result.level)
-        rows.append(_row_of(r, labels[i]))
-    return pd.DataFrame(rows)
-
-
-def _order_indices(order, k, labels):
-    if order is None:
-        return np.arange(k)
-    arr = np.asarray(order)
-    if arr.shape != (k,):
-        raise ValueError(f"order: expected {k} values (indices or sort keys), got {arr.size}")
-    if np.issubdtype(arr.dtype, np.integer) and sorted(arr.tolist()) == list(range(k)):
-        return arr.astype(int)
-    return np.argsort(arr, kind="stable")
+    return _as_plot_table(leave_one_out(result).table)
 
 
 def cumulative_table(result, order=None) -> pd.DataFrame:
-    """Pooled estimate as studies are added one by one (same method, test and level).
+    """Pooled estimate as studies are added one by one, from :func:`kmeta.cumulative`
+    (same method, test and level as ``result``).
 
     Parameters
     ----------
     result : MetaResult
     order : array_like, optional
-        Either a permutation of ``0..k-1`` (the order to add studies in) or one sort key
-        per study (e.g. publication years; ties keep the given order). Default: as given.
+        One sort key per study (e.g. publication years; ties keep the given order), as
+        metafor's ``cumul``. Default: the order of the data.
 
     Columns: ``study`` (the one added), ``k``, ``estimate``, ``ci_low``, ``ci_high``,
     ``pval``, ``tau2``, ``i2``.
     """
-    from ..meta import meta
+    from ..sensitivity import cumulative
 
     _check_meta(result)
-    yi, vi = np.asarray(result.yi, float), np.asarray(result.vi, float)
-    k = yi.size
-    labels = list(result.labels) if result.labels is not None else [f"Study {i + 1}" for i in range(k)]
-    idx = _order_indices(order, k, labels)
-    rows = []
-    for j in range(1, k + 1):
-        sel = idx[:j]
-        r = meta(yi[sel], vi[sel], method=result.method, test=result.test, level=result.level)
-        rows.append(_row_of(r, labels[idx[j - 1]]))
-    return pd.DataFrame(rows)
+    return _as_plot_table(cumulative(result, order=order).table)
 
 
 def _as_table(obj) -> pd.DataFrame:
