@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+import pandas as pd
 
 __all__ = [
     "study_labels",
@@ -23,6 +24,7 @@ __all__ = [
     "check_k",
     "check_level",
     "where",
+    "read_effects",
 ]
 
 
@@ -144,3 +146,48 @@ def check_level(level: float) -> float:
     if not 0 < level < 1:
         raise ValueError(f"level: expected a number in (0, 1), got {level!r}")
     return level
+
+
+def read_effects(yi, vi, sei, labels, what):
+    """Validated (yi, vi, labels, notes) from arrays or a DataFrame with yi/vi (or sei) columns.
+
+    A DataFrame as :func:`kmeta.effect_sizes` returns it is accepted like
+    :func:`kmeta.meta` does: ``study`` gives the labels, and rows whose ``yi``/``vi`` are
+    missing with a ``note`` (studies effect_sizes excluded) are dropped with a note.
+    Shared by every function that takes effect sizes (meta, metareg, subgroups, the
+    bias tests, the sensitivity analyses); ``what`` names the caller in messages.
+    """
+    notes = []
+    if isinstance(yi, pd.DataFrame) and vi is None and sei is None:
+        df = yi
+        if "yi" not in df.columns or not ({"vi", "sei"} & set(df.columns)):
+            raise ValueError(f"data: a DataFrame passed to {what}() needs columns 'yi' and 'vi' (or 'sei')")
+        col = "vi" if "vi" in df.columns else "sei"
+        if "note" in df.columns:
+            missing = (df["yi"].isna() | df[col].isna()).to_numpy()
+            noted = df["note"].fillna("").astype(str).str.len().gt(0).to_numpy()
+            for i in np.flatnonzero(missing & noted):
+                name = df["study"].iloc[i] if "study" in df.columns else f"row {i}"
+                notes.append(f"excluded {name}: {df['note'].iloc[i]}")
+            df = df.loc[~(missing & noted)]
+        if labels is None and "study" in df.columns:
+            labels = df["study"].tolist()
+        yi = df["yi"].to_numpy(float)
+        if col == "vi":
+            vi = df["vi"].to_numpy(float)
+        else:
+            sei = df["sei"].to_numpy(float)
+    k = as_array(yi, "yi", finite=False).shape[0]
+    check_k(k, 1, what)
+    labels = study_labels(labels, k)
+    yi = as_array(yi, "yi", labels, k)
+    if (vi is None) == (sei is None):
+        raise ValueError("vi: give exactly one of vi (sampling variances) or sei (standard errors)")
+    if vi is None:
+        sei = as_array(sei, "sei", labels, k)
+        check_positive(sei, "sei", labels, "standard errors must be > 0")
+        vi = sei * sei
+    else:
+        vi = as_array(vi, "vi", labels, k)
+        check_positive(vi, "vi", labels, "sampling variances must be > 0")
+    return yi, vi, labels, notes

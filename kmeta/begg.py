@@ -308,7 +308,7 @@ def begg(yi, vi=None, *, sei=None, exact=None, variant="metafor", labels=None) -
     (0.1361, 0.0909, 0.1329)
     """
     from .meta import MetaResult
-    from .metareg import _read_data
+    from ._validate import read_effects
 
     variant = check_choice(variant, "variant", VARIANTS)
     if exact is not None and not isinstance(exact, (bool, np.bool_)):
@@ -316,7 +316,7 @@ def begg(yi, vi=None, *, sei=None, exact=None, variant="metafor", labels=None) -
     if isinstance(yi, MetaResult):
         labels = list(yi.labels) if (labels is None and yi.labels is not None) else labels
         yi, vi, sei = yi.yi, yi.vi, None
-    yi, vi, labels, notes = _read_data(yi, vi, sei, labels, "begg")
+    yi, vi, labels, notes = read_effects(yi, vi, sei, labels, "begg")
     k = yi.shape[0]
     check_k(k, 3, "the rank correlation test")
     w = 1.0 / vi

@@ -184,7 +184,8 @@ def egger(yi, vi=None, *, sei=None, model="lm", predictor="sei", method="REML", 
     True
     """
     from .meta import MetaResult, _canonical_test
-    from .metareg import _read_data, metareg
+    from ._validate import read_effects
+    from .metareg import metareg
     from .tau2 import METHODS
 
     model = check_choice(model, "model", ("lm", "rma"))
@@ -199,7 +200,7 @@ def egger(yi, vi=None, *, sei=None, model="lm", predictor="sei", method="REML", 
             test = res0.test if test == "z" else test
     method = check_choice(method, "method", METHODS)
     test = _canonical_test(test)
-    yi, vi, labels, notes = _read_data(yi, vi, sei, labels, "egger")
+    yi, vi, labels, notes = read_effects(yi, vi, sei, labels, "egger")
     k = yi.shape[0]
     check_k(k, 3, "Egger's regression test")
     if predictor in ("ni", "ninv", "sqrtni", "sqrtninv"):

@@ -37,14 +37,7 @@ import pandas as pd
 from scipy import special
 
 from ._result import Result, format_num, format_p, p_phrase
-from ._validate import (
-    as_array,
-    check_choice,
-    check_k,
-    check_level,
-    check_positive,
-    study_labels,
-)
+from ._validate import check_choice, check_level, read_effects
 from .heterogeneity import _q_arrays, h2_from_q, h2_from_tau2, i2_from_q, i2_from_tau2, q_pvalue
 from .tau2 import ALGORITHMS, METHODS, _rsum, _tau2_batch, _tau2_scalar
 
@@ -423,35 +416,6 @@ class MetaResult(Result):
         return pd.DataFrame([{c: getattr(self, c) for c in cols}])
 
 
-def _unpack_frame(yi, vi, sei, labels):
-    """Accept a DataFrame with yi/vi (and study) columns, as effect_sizes returns.
-
-    Rows that :func:`kmeta.effect_sizes` excluded (``yi``/``vi`` NaN with a ``note``,
-    e.g. double-zero studies for a ratio measure) are dropped and the reason is
-    returned as a note; any other missing value is left for validation to report.
-    """
-    notes = []
-    if isinstance(yi, pd.DataFrame) and vi is None and sei is None:
-        df = yi
-        if "yi" not in df.columns or not ({"vi", "sei"} & set(df.columns)):
-            raise ValueError("data: a DataFrame passed to meta() needs columns 'yi' and 'vi' (or 'sei')")
-        var_col = "vi" if "vi" in df.columns else "sei"
-        if "note" in df.columns:
-            missing = df["yi"].isna() | df[var_col].isna()
-            excluded = missing & df["note"].fillna("").astype(str).str.len().gt(0)
-            for i in np.flatnonzero(excluded.to_numpy()):
-                name = df["study"].iloc[i] if "study" in df.columns else f"row {i}"
-                notes.append(f"excluded {name}: {df['note'].iloc[i]}")
-            df = df.loc[~excluded.to_numpy()]
-        if labels is None and "study" in df.columns:
-            labels = df["study"].tolist()
-        values = df[var_col].to_numpy(float)
-        if var_col == "vi":
-            return df["yi"].to_numpy(float), values, None, labels, notes
-        return df["yi"].to_numpy(float), None, values, labels, notes
-    return yi, vi, sei, labels, notes
-
-
 def meta(yi, vi=None, *, method="REML", test="z", level=0.95, labels=None, sei=None) -> MetaResult:
     """Meta-analysis of effect sizes by inverse-variance weighting.
 
@@ -494,23 +458,11 @@ def meta(yi, vi=None, *, method="REML", test="z", level=0.95, labels=None, sei=N
     >>> res.k, res.method
     (3, 'DL')
     """
-    yi, vi, sei, labels, frame_notes = _unpack_frame(yi, vi, sei, labels)
     method = check_choice(method, "method", METHODS)
     test = _canonical_test(test)
     level = check_level(level)
-    k = as_array(yi, "yi", finite=False).shape[0]
-    check_k(k, 1, "meta")
-    labels = study_labels(labels, k)
-    yi = as_array(yi, "yi", labels, k)
-    if (vi is None) == (sei is None):
-        raise ValueError("vi: give exactly one of vi (sampling variances) or sei (standard errors)")
-    if vi is None:
-        sei = as_array(sei, "sei", labels, k)
-        check_positive(sei, "sei", labels, "standard errors must be > 0")
-        vi = sei * sei
-    else:
-        vi = as_array(vi, "vi", labels, k)
-        check_positive(vi, "vi", labels, "sampling variances must be > 0")
+    yi, vi, labels, frame_notes = read_effects(yi, vi, sei, labels, "meta")
+    k = yi.shape[0]
 
     if k <= _SMALL_K:
         out = _pool_scalar(yi.tolist(), vi.tolist(), method, test, level)

@@ -129,7 +129,7 @@ import pandas as pd
 from scipy import special
 
 from ._result import Result, format_num, format_p, p_phrase
-from ._validate import as_array, check_choice, check_k, check_level, check_positive, study_labels, where
+from ._validate import as_array, check_choice, check_k, check_level, check_positive, read_effects, study_labels, where
 from .meta import _canonical_test
 from .tau2 import ALGORITHMS, METHODS
 
@@ -466,49 +466,6 @@ def _fit(Y, V, X, method, test, level, btt, tau2=None, full=True):
 
 
 # ----------------------------------------------------------------------------- input
-def _read_data(yi, vi, sei, labels, what):
-    """Validated (yi, vi, labels, notes) from arrays or a DataFrame with yi/vi (or sei) columns.
-
-    A DataFrame as :func:`kmeta.effect_sizes` returns it is accepted like
-    :func:`kmeta.meta` does: ``study`` gives the labels, and rows whose ``yi``/``vi`` are
-    missing with a ``note`` (studies effect_sizes excluded) are dropped with a note.
-    Shared by metareg, subgroups, the bias tests and the sensitivity analyses.
-    """
-    notes = []
-    if isinstance(yi, pd.DataFrame) and vi is None and sei is None:
-        df = yi
-        if "yi" not in df.columns or not ({"vi", "sei"} & set(df.columns)):
-            raise ValueError(f"data: a DataFrame passed to {what}() needs columns 'yi' and 'vi' (or 'sei')")
-        col = "vi" if "vi" in df.columns else "sei"
-        if "note" in df.columns:
-            missing = (df["yi"].isna() | df[col].isna()).to_numpy()
-            noted = df["note"].fillna("").astype(str).str.len().gt(0).to_numpy()
-            for i in np.flatnonzero(missing & noted):
-                name = df["study"].iloc[i] if "study" in df.columns else f"row {i}"
-                notes.append(f"excluded {name}: {df['note'].iloc[i]}")
-            df = df.loc[~(missing & noted)]
-        if labels is None and "study" in df.columns:
-            labels = df["study"].tolist()
-        yi = df["yi"].to_numpy(float)
-        if col == "vi":
-            vi = df["vi"].to_numpy(float)
-        else:
-            sei = df["sei"].to_numpy(float)
-    k = as_array(yi, "yi", finite=False).shape[0]
-    check_k(k, 1, what)
-    labels = study_labels(labels, k)
-    yi = as_array(yi, "yi", labels, k)
-    if (vi is None) == (sei is None):
-        raise ValueError("vi: give exactly one of vi (sampling variances) or sei (standard errors)")
-    if vi is None:
-        sei = as_array(sei, "sei", labels, k)
-        check_positive(sei, "sei", labels, "standard errors must be > 0")
-        vi = sei * sei
-    else:
-        vi = as_array(vi, "vi", labels, k)
-        check_positive(vi, "vi", labels, "sampling variances must be > 0")
-    return yi, vi, labels, notes
-
 # ----------------------------------------------------------------------------- design
 def _is_categorical(s: pd.Series) -> bool:
     return (
@@ -1018,7 +975,7 @@ def metareg(
     method = check_choice(method, "method", METHODS)
     test = _canonical_test(test)
     level = check_level(level)
-    yi, vi, labels, frame_notes = _read_data(yi, vi, sei, labels, "metareg")
+    yi, vi, labels, frame_notes = read_effects(yi, vi, sei, labels, "metareg")
     k = yi.shape[0]
     if not isinstance(intercept, (bool, np.bool_)):
         raise ValueError(f"intercept: expected True or False, got {intercept!r}")

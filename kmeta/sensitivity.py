@@ -41,7 +41,7 @@ _COLUMNS = ["k", "estimate", "se", "stat", "pval", "ci_low", "ci_high", "q", "q_
 def _setup(yi, vi, sei, method, test, level, labels, what):
     """Data and settings from arrays, a DataFrame or a MetaResult."""
     from .meta import MetaResult, _canonical_test
-    from .metareg import _read_data
+    from ._validate import read_effects
     from .tau2 import METHODS
 
     if isinstance(yi, MetaResult):
@@ -56,7 +56,7 @@ def _setup(yi, vi, sei, method, test, level, labels, what):
     method = check_choice("REML" if method is None else method, "method", METHODS)
     test = _canonical_test("z" if test is None else test)
     level = check_level(0.95 if level is None else level)
-    yi, vi, labels, notes = _read_data(yi, vi, sei, labels, what)
+    yi, vi, labels, notes = read_effects(yi, vi, sei, labels, what)
     return yi, vi, labels, method, test, level, notes
 
 

@@ -58,7 +58,8 @@ from scipy import special
 from ._result import Result, format_num, format_p, p_phrase
 from ._validate import check_choice, check_level, where
 from .meta import MetaResult, _canonical_test, meta
-from .metareg import _fit, _read_data, metareg
+from ._validate import read_effects
+from .metareg import _fit, metareg
 from .tau2 import METHODS
 
 __all__ = ["subgroups", "SubgroupResult"]
@@ -263,7 +264,7 @@ def subgroups(
     test = _canonical_test(test)
     level = check_level(level)
     mode = check_choice(tau2, "tau2", ("separate", "common"))
-    yi, vi, labels, frame_notes = _read_data(yi, vi, sei, labels, "subgroups")
+    yi, vi, labels, frame_notes = read_effects(yi, vi, sei, labels, "subgroups")
     k = yi.shape[0]
     if groups is None:
         raise ValueError("groups: missing (None was given); give the subgroup of each study")

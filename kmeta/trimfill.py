@@ -206,7 +206,8 @@ def trimfill(yi, vi=None, *, sei=None, estimator="L0", side=None, method=None, t
     """
     from ._validate import check_choice, check_k, check_level
     from .meta import MetaResult, _canonical_test, meta
-    from .metareg import _read_data, metareg
+    from ._validate import read_effects
+    from .metareg import metareg
     from .tau2 import METHODS
 
     original = None
@@ -224,7 +225,7 @@ def trimfill(yi, vi=None, *, sei=None, estimator="L0", side=None, method=None, t
         side = check_choice(side, "side", ("left", "right"))
     if isinstance(maxiter, (bool, np.bool_)) or not isinstance(maxiter, (int, np.integer)) or maxiter < 1:
         raise ValueError(f"maxiter: expected a whole number >= 1, got {maxiter!r}")
-    yi, vi, labels, notes = _read_data(yi, vi, sei, labels, "trimfill")
+    yi, vi, labels, notes = read_effects(yi, vi, sei, labels, "trimfill")
     k = yi.shape[0]
     check_k(k, 3, "trim and fill")
     notes = list(notes)
