@@ -5,7 +5,7 @@ for several overlapping sets of studies still says a good deal about the studies
 own effects and standard errors: every printed figure, after rounding, is a
 constraint. This package turns those constraints into numbers.
 
-Reconstruction (:mod:`kmeta.forensics.reconstruct`)
+Reconstruction (``kmeta.forensics.reconstruct``)
     :func:`published_pool` describes one printed pool (which studies, which
     estimator, the printed numbers and their precision); :func:`reconstruct` finds
     study-level ``yi`` and ``sei`` that reproduce every printed figure after
@@ -15,7 +15,7 @@ Reconstruction (:mod:`kmeta.forensics.reconstruct`)
     :func:`drop_one` refits without each printed figure in turn: when no input set
     satisfies every figure, it shows which single figure is to blame.
 
-Identifiability (:mod:`kmeta.forensics.identify`)
+Identifiability (``kmeta.forensics.identify``)
     :func:`feasible_ranges` gives, for every ``yi`` and ``sei``, the range over which
     all printed figures still hold (profiles: minimise and maximise each parameter
     subject to feasibility, checked by hit-and-run sampling of the feasible set);
@@ -25,7 +25,7 @@ Identifiability (:mod:`kmeta.forensics.identify`)
     exactly the same pools, and which further grouping (a meta-regression, a
     subgroup) would tell them apart.
 
-Consistency checks (:mod:`kmeta.forensics.checks`)
+Consistency checks (``kmeta.forensics.checks``)
     Small functions any reader can run on a paper, each returning a result with a
     ``verdict`` and the numbers behind it: :func:`check_ci_midpoint`,
     :func:`check_p_from_ci`, :func:`q_interval_from_i2`, :func:`check_i2_pair`,
@@ -40,6 +40,7 @@ residual lies in [-1, 1]. Quantities with a floor (I², τ², Q, P) printed *at*
 floor are one-sided: "I² = 0.0%" says only I² < 0.05%, that is (for DerSimonian–Laird)
 Q ≤ df / (1 − 0.0005).
 """
+from .reconstruct import QUANTITIES as _QUANTITIES
 from .reconstruct import (
     Printed,
     PublishedPool,
@@ -72,7 +73,13 @@ from .checks import (
     rounding_interval,
 )
 
+#: Quantities of a pooled result that a printed figure can refer to (``"estimate"``,
+#: ``"ci_low"``, ``"ci_high"``, ``"se"``, ``"i2"`` in percent, ``"tau2"``, ``"q"``, ``"pval"``
+#: and ``"q_pval"``).
+QUANTITIES: tuple[str, ...] = _QUANTITIES
+
 __all__ = [
+    "QUANTITIES",
     "Printed",
     "PublishedPool",
     "Reconstruction",

@@ -16,7 +16,7 @@ when *no* values inside the printed intervals satisfy the relation.
 * :func:`begg_attainable_pvalues`, :func:`check_begg_p` -- Begg's rank correlation
   test has only finitely many possible P values for k studies; is the printed one
   among them?
-* :func:`check_egger_p` -- the |t| an Egger P implies on k − 2 df.
+* :func:`check_egger_p` -- the absolute t an Egger P implies on k − 2 df.
 * :func:`check_percent` -- which counts n/d print as a given percentage.
 * :func:`check_sum` -- does a printed total equal the sum of its parts?
 """
@@ -351,7 +351,7 @@ def begg_attainable_pvalues(k: int, *, tied_variances: Sequence[int] = ()) -> pd
     their variances, so its statistic is Kendall's score S = concordant − discordant
     pairs, which for k studies without ties takes only the values
     −k(k−1)/2, −k(k−1)/2 + 2, ..., k(k−1)/2. Three P values are in use (computed by
-    :func:`kmeta.begg.begg_attainable_pvalues`):
+    ``kmeta.begg.begg_attainable_pvalues``):
 
     ``p_exact``
         the exact permutation P (R's ``cor.test(method = "kendall")``, metafor's
@@ -443,7 +443,7 @@ def check_begg_p(p, k: int, *, decimals: int | None = None, tied_variances: Sequ
 
 @dataclasses.dataclass(frozen=True, repr=False)
 class EggerCheck(Result):
-    """Result of :func:`check_egger_p`: the |t| on k − 2 df that prints as P."""
+    """Result of :func:`check_egger_p`: the absolute t on k − 2 df that prints as P."""
 
     p: float
     k: int
@@ -465,7 +465,7 @@ class EggerCheck(Result):
 
 
 def check_egger_p(p, k: int, *, decimals: int | None = None, t: float | None = None) -> EggerCheck:
-    """The |t| statistic an Egger regression P implies (t on k − 2 df).
+    """The absolute t statistic an Egger regression P implies (t on k − 2 df).
 
     Egger's test regresses the standard normal deviate on precision; the P of its
     intercept comes from t on k − 2 df. With ``t`` (e.g. computed from reconstructed

@@ -1,6 +1,6 @@
 r"""How well the printed figures pin down the reconstructed inputs.
 
-A reconstruction (:func:`kmeta.forensics.reconstruct`) returns one input set that
+A reconstruction (:func:`~kmeta.forensics.reconstruct`) returns one input set that
 reproduces the printed figures; usually many do. :func:`feasible_ranges` measures
 how many: for every study effect :math:`y_i` and standard error :math:`s_i` it gives
 the range over which all fitted figures still hold after rounding.
@@ -54,8 +54,9 @@ class FeasibleRanges(Result):
         ``sei_at_bound`` (a range reaches the edge of the searched box, so the
         figures do not bound it there), ``exchangeable_with`` (studies whose inputs
         can be swapped with this one's; their ranges are then the union).
-    samples_yi, samples_sei : ndarray, shape (n, k)
-        Feasible input sets found by hit-and-run (the fit first).
+    samples_yi, samples_sei : ndarray
+        Feasible input sets found by hit-and-run, one row per set (shape (n, k); the fit
+        first).
     tol : float
         Feasibility threshold on the scaled residuals (1 = within printed rounding).
     order : tuple
@@ -445,7 +446,7 @@ def figure_range(recon: Reconstruction, pool: str, quantity: str, *, tol: float 
     """Range of one pooled figure over the input sets that satisfy the others.
 
     Minimises and maximises the predicted value of ``quantity`` of ``pool`` (any of
-    :data:`kmeta.forensics.reconstruct.QUANTITIES`; the pool must print it, fitted or
+    :data:`QUANTITIES`; the pool must print it, fitted or
     only checked) subject to every *other* fitted figure holding within ``tol``
     rounding half-widths (``exclude=False`` keeps the figure itself among the
     constraints). ``recon``'s fit must satisfy those constraints (fit it with the

@@ -5,7 +5,7 @@ The problem
 A review prints, for several (often overlapping) sets of studies, a pooled estimate,
 its confidence interval and I², each rounded to a few decimals. The study-level
 effects :math:`y_i` and standard errors :math:`s_i` it pooled are not printed. Every
-printed figure is a function of them (through :func:`kmeta.meta` with the review's
+printed figure is a function of them (through ``kmeta.meta`` with the review's
 estimator), so each figure, after rounding, constrains the inputs: the figure holds
 when the value predicted from the inputs rounds to the printed one.
 
@@ -24,8 +24,8 @@ The fit
 -------
 :func:`reconstruct` parametrises :math:`\theta = (y_1..y_k, \log s_1..\log s_k)`,
 draws a seeded set of candidate inputs, evaluates all of them at once with
-:func:`kmeta.meta_batch`, and runs a bounded least-squares fit
-(:func:`scipy.optimize.least_squares`) of the scaled residuals from the best
+``kmeta.meta_batch``, and runs a bounded least-squares fit
+(``scipy.optimize.least_squares``) of the scaled residuals from the best
 candidates. When no least-squares solution is feasible, the best ones are polished
 by a minimax fit (minimise the largest scaled residual, SLSQP), which is feasible if
 and only if some input set satisfies every figure (up to the optimiser reaching the
@@ -269,7 +269,7 @@ def published_pool(
         P of the test of the pooled effect; ``p_op`` ``"<"`` for "P < .0001".
         Checked but not fitted unless ``fit_p``.
     method, test, level
-        The estimator and test the review used (as for :func:`kmeta.meta`).
+        The estimator and test the review used (as for ``kmeta.meta``).
     source : str
         Where the pool is printed (a claim id, a table), for the record.
 
@@ -402,7 +402,7 @@ class _Problem:
     def _fast(self, Y, V, plist, method, level):
         """Closed-form DL/FE pooling with a Wald test for many pools at once.
 
-        The same formulas as :func:`kmeta.meta_batch` (tests hold the two to 1e-10),
+        The same formulas as ``kmeta.meta_batch`` (tests hold the two to 1e-10),
         on arrays of shape (R, pools, k): an order of magnitude faster for the small
         batches an optimiser asks for.
         """
@@ -757,7 +757,7 @@ def reconstruct(
         Least-squares runs, started from the best ``starts`` of ``candidates`` random
         candidates (uniform in the box, log-uniform for ``sei``).
     candidates : int
-        Random candidates screened in one :func:`kmeta.meta_batch` evaluation.
+        Random candidates screened in one ``kmeta.meta_batch`` evaluation.
     seed : int
         Seed of the random candidates: the same seed gives the same answer.
     y_bounds, sei_bounds : (float, float), optional

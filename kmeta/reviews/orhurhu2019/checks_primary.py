@@ -17,7 +17,7 @@ six Stata-like settings, at the fit and over the feasible set),
 the reconstructed pools), :func:`small_study_tests` (Begg and Egger), and
 :func:`leave_one_out_table`.
 
-:func:`checks` returns the scorecard rows (schema in :mod:`._checkrows`).
+:func:`checks` returns the scorecard rows (schema in ``_checkrows``).
 """
 from __future__ import annotations
 
@@ -101,7 +101,7 @@ def metareg_batch(Y, V, x, method: str = "REML", test: str = "adhoc"):
     ``Y`` and ``V`` have shape (R, k); ``x`` (k,) is 0/1. The model is an intercept
     plus ``x``; τ² by ``"DL"`` (method of moments), ``"REML"`` or ``"ML"`` (Fisher
     scoring from the Hedges start, step halving at 0, the boundary τ² = 0 kept when
-    its likelihood is higher: the algorithm of :func:`kmeta.metareg`, which the tests
+    its likelihood is higher: the algorithm of ``kmeta.metareg``, which the tests
     hold this to); ``test`` ``"z"``, ``"t"``, ``"knha"`` or ``"adhoc"``. Returns
     ``(coef, se, pval, tau2)`` for the moderator, each of shape (R,).
     """
@@ -198,7 +198,7 @@ def egger_batch(Y, S):
 
     The standard normal deviate ``y/s`` regressed on the precision ``1/s`` by ordinary
     least squares; the intercept ("bias") tested by t on k − 2 df, as Stata's
-    ``metabias, egger`` and :func:`kmeta.egger` with its defaults (the tests hold the
+    ``metabias, egger`` and ``kmeta.egger`` with its defaults (the tests hold the
     two together). ``Y``, ``S`` have shape (R, k); returns ``(bias, t, pval)``.
     """
     Y = np.atleast_2d(np.asarray(Y, dtype=float))
@@ -232,7 +232,7 @@ def metareg_pvalues() -> pd.DataFrame:
     """The four meta-regression P values under each of :data:`SETTINGS`.
 
     One row per moderator and setting: ``moderator``, ``claim_id``, ``printed``,
-    ``method``, ``test``, ``p_fit`` (at the reconstruction's fit: :func:`kmeta.metareg`
+    ``method``, ``test``, ``p_fit`` (at the reconstruction's fit: ``kmeta.metareg``
     for the first setting, :func:`metareg_batch` for the others), ``p_low``/``p_high``
     (over every feasible input set sampled), and
     ``attainable`` (the printed P, within its rounding, lies in that range).
@@ -268,7 +268,7 @@ def subgroup_differences() -> pd.DataFrame:
 
     One row per moderator: ``p_printed_pools`` (from the printed subgroup estimates and
     CIs where both subgroups are printed), ``p_fit`` (DerSimonian–Laird subgroups from
-    the reconstruction, with :func:`kmeta.subgroups`), ``p_low``/``p_high`` (over the
+    the reconstruction, with ``kmeta.subgroups``), ``p_low``/``p_high`` (over the
     feasible samples), and the printed meta-regression P for comparison.
     """
     from ...batch import meta_batch
@@ -313,11 +313,11 @@ def small_study_tests() -> dict:
 
     Returns a dict: ``begg`` (DataFrame, one row per Kendall score S found over the
     feasible samples, with the exact, Stata and continuity-corrected P and how many
-    samples give it), ``begg_fit`` (:class:`kmeta.begg.BeggResult` at the fit),
+    samples give it), ``begg_fit`` (``kmeta.begg.BeggResult`` at the fit),
     ``begg_check`` (:func:`kmeta.forensics.check_begg_p` of the printed .380 for
-    k = 6), ``egger_fit`` (:class:`kmeta.egger.EggerResult`), ``egger_low``,
+    k = 6), ``egger_fit`` (``kmeta.egger.EggerResult``), ``egger_low``,
     ``egger_high`` (range of its P over the samples), ``egger_check``
-    (:func:`kmeta.forensics.check_egger_p`: the |t| the printed P implies).
+    (:func:`kmeta.forensics.check_egger_p`: the absolute t the printed P implies).
     """
     from ...begg import begg
     from ...egger import egger
@@ -350,7 +350,7 @@ def small_study_tests() -> dict:
 
 @lru_cache(maxsize=1)
 def leave_one_out_table() -> pd.DataFrame:
-    """Leave-one-out DL pools from the reconstructed inputs (one :func:`kmeta.meta` per omitted trial).
+    """Leave-one-out DL pools from the reconstructed inputs (one ``kmeta.meta`` per omitted trial).
 
     One row per omitted trial: ``study``, ``label``, ``estimate``, ``ci_low``,
     ``ci_high``, ``pval``, ``i2`` at the fit, and ``p_max`` (the largest P of that pool

@@ -8,7 +8,7 @@ pool and six subgroups -- each with an estimate, a 95% CI (two decimals) and I²
 decimal): 28 numbers for 12 unknowns (six effects and six standard errors).
 
 :func:`reconstruct` finds the study inputs that reproduce all 28 within printed
-rounding (:func:`kmeta.forensics.reconstruct`) and how tightly each is determined
+rounding (:func:`~kmeta.forensics.reconstruct`) and how tightly each is determined
 (:func:`kmeta.forensics.feasible_ranges`). Assumptions, all stated in the result:
 
 * pooling by DerSimonian–Laird with a Wald 95% interval (z = 1.96), as Stata's
@@ -69,7 +69,7 @@ __all__ = [
     "sigtermans_plus_minus",
 ]
 
-#: The seven printed pools of the primary outcome: name -> claim id of ``published()``.
+#: The seven printed pools of the primary outcome, each name with the claim id that prints it.
 POOL_CLAIMS: dict[str, str] = {
     "overall": "primary.md",
     "high dose": "sub.highdose.md",
@@ -80,10 +80,10 @@ POOL_CLAIMS: dict[str, str] = {
     "non-CRPS": "sub.noncrps.md",
 }
 
-#: Claims printing the overall I²: 48.5% (Results) and 45.9% (Heterogeneity; Table 2 b).
+#: Claims printing the overall I², 48.5% in the Results and 45.9% in the Heterogeneity paragraph and Table 2.
 OVERALL_I2_CLAIMS: tuple[str, ...] = ("primary.md", "heterogeneity.i2", "table2.fn_b.i2")
 
-#: The four meta-regressions: moderator -> (claim of its P, claim listing the "1" group).
+#: The four meta-regressions, each moderator with the claim of its P and the claim listing its "1" group.
 MODERATOR_CLAIMS: dict[str, tuple[str, str]] = {
     "high dose": ("metareg.dose.p", "sub.highdose.k"),
     "neuropathic or mixed": ("metareg.paintype.p", "sub.neuromixed.k"),
@@ -134,7 +134,7 @@ def _i2_printed(cid: str) -> tuple[float, int]:
 def published_pools(overall_i2: str | None = "primary.md", *, fit_overall_i2: bool = True) -> list:
     """The seven printed pools as :class:`kmeta.forensics.PublishedPool` (DL, Wald 95% CI).
 
-    Estimates, limits and I² come from :func:`~kmeta.reviews.orhurhu2019.published`
+    Estimates, limits and I² come from ``published()``
     with their printed precision; the printed P of each pool is attached as a checked
     (not fitted) figure. ``overall_i2`` chooses the claim whose I² is used for the
     overall pool (one of :data:`OVERALL_I2_CLAIMS`), or ``None`` to leave it out;
@@ -314,7 +314,8 @@ def reconstruct(full: bool = False, *, overall_i2: str = "primary.md", seed: int
     Parameters
     ----------
     full : bool
-        Return the :class:`OrhurhuReconstruction` (fit, ranges, symmetry, labelling)
+        Return the :class:`~kmeta.reviews.orhurhu2019.reconstruction.OrhurhuReconstruction`
+        (fit, ranges, symmetry, labelling)
         instead of only its table.
     overall_i2 : str
         The claim whose I² is used for the overall pool (``"primary.md"``, 48.5%, by

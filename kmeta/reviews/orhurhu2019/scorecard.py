@@ -1,6 +1,6 @@
 """The scorecard of Orhurhu et al. 2019: every published claim, re-derived or explained.
 
-:func:`scorecard` puts every claim of :func:`~kmeta.reviews.orhurhu2019.published`
+:func:`scorecard` puts every claim of ``published()``
 (the number as printed, where it is printed) beside our re-derivation: the re-derived
 value, one of four statuses (:data:`STATUSES`), the reason in words and the analysis
 that produced it. The rows come from four modules, each owning a share of the claims:
@@ -28,7 +28,11 @@ import re
 
 import pandas as pd
 
-from ._checkrows import COLUMNS, OTHER_SHARE, STATUSES, published_claims
+from ._checkrows import COLUMNS, OTHER_SHARE, published_claims
+from ._checkrows import STATUSES as _STATUSES
+
+#: The four statuses a claim can have, from best to worst.
+STATUSES: tuple[str, ...] = _STATUSES
 
 __all__ = ["STATUSES", "MODULES", "owner", "owners", "scorecard", "status_counts"]
 
@@ -83,7 +87,8 @@ def scorecard() -> pd.DataFrame:
 
     Columns: ``claim_id``, ``section``, ``location``, ``quantity``, ``printed`` (the
     published fragment), ``rederived``, ``rederived_value``, ``status`` (one of
-    :data:`STATUSES`), ``reason``, ``check``, ``module``; in the order of
+    :data:`~kmeta.reviews.orhurhu2019.scorecard.STATUSES`), ``reason``, ``check``,
+    ``module``; in the order of
     ``published()``.
 
     Raises
