@@ -385,7 +385,7 @@ def _futility_bounds(t, upper, beta, drift, kind, rho):
 class SequentialDesign(Result):
     """Group sequential boundaries (Z scale) at the information fractions ``t``.
 
-    ``upper`` are the efficacy boundaries (two-sided: reject when |Z| >= upper),
+    ``upper`` are the efficacy boundaries (two-sided: reject when ``|Z| >= upper``),
     ``futility`` the β-spending boundaries on the side of benefit (NaN without
     futility), ``alpha_spent``/``beta_spent`` the cumulative spending, ``nominal_p`` the
     nominal two-sided (or one-sided) p-value of each efficacy boundary. ``drift`` is the
@@ -443,7 +443,7 @@ def group_sequential_bounds(t, alpha=0.05, *, sides=2, spending_kind="obf", rho=
         ``"obf"``, ``"pocock"`` or ``"power"`` (with ``rho``).
     alpha_split : str
         Two-sided designs only. ``"total"`` (default; Lan and DeMets 1983): the spending
-        function of the two-sided α is applied to P(|Z| >= b). ``"per_side"`` (the
+        function of the two-sided α is applied to ``P(|Z| >= b)``. ``"per_side"`` (the
         convention of gsDesign and rpact): the spending function of α/2 is applied to each
         tail. Both spend α by t = 1; for the O'Brien–Fleming type, ``"per_side"`` spends
         less early, so its early boundaries are higher.
@@ -503,8 +503,8 @@ def group_sequential_bounds(t, alpha=0.05, *, sides=2, spending_kind="obf", rho=
 def classical_constant(K, alpha=0.05, kind="obf", sides=2) -> float:
     """The constant of the classical equally spaced designs (Pocock 1977; O'Brien–Fleming 1979).
 
-    Pocock: reject at look k when |Z_k| >= C_P. O'Brien–Fleming: when
-    |Z_k| >= C_B sqrt(K/k). Returns C_P or C_B for K looks and overall level ``alpha``.
+    Pocock: reject at look k when ``|Z_k| >= C_P``. O'Brien–Fleming: when
+    ``|Z_k| >= C_B sqrt(K/k)``. Returns C_P or C_B for K looks and overall level ``alpha``.
     """
     try:
         K = int(K)
@@ -531,9 +531,9 @@ class TSAResult(Result):
 
     ``looks`` has one row per trial added (publication order): ``study``, ``n_cum``
     (cumulative patients), ``t`` (fraction of the DARIS, uncapped), ``estimate``, ``se``,
-    ``z`` (the Z-curve, signed as the estimate), ``upper`` (efficacy boundary for |Z|),
+    ``z`` (the Z-curve, signed as the estimate), ``upper`` (efficacy boundary for ``|Z|``),
     ``futility`` (β-spending boundary for the benefit-side Z; NaN before any β is spent),
-    ``conventional`` (|Z| >= z(1-α/2)) and ``crossed``: "benefit" or "harm" (the Z-curve is
+    ``conventional`` (``|Z| >= z(1-α/2)``) and ``crossed``: "benefit" or "harm" (the Z-curve is
     on or beyond the monitoring boundary on that side), "futility" (on or below the
     futility boundary before the DARIS) or "".
     ``design`` holds the boundaries at the observed fractions plus, when the DARIS has not
