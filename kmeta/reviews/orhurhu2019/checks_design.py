@@ -14,11 +14,9 @@ how the four statuses are used).
 from __future__ import annotations
 
 import itertools
-import math
 import re
 from statistics import median
 
-import numpy as np
 import pandas as pd
 
 from . import dose
@@ -32,7 +30,6 @@ from ._checkrows import (
     fmt,
     fmt_like,
     frame,
-    my_share,
     row,
 )
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-import numpy as np
 import pandas as pd
 
 from . import secondary, timecourse
@@ -27,7 +26,6 @@ from ._checkrows import (
     fmt,
     fmt_ci,
     fmt_like,
-    fmt_p,
     frame,
     row,
 )

@@ -16,8 +16,6 @@ the printed numbers say on their own:
 """
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pandas as pd
 
