@@ -320,12 +320,18 @@ class AmstarRating(Result):
     ----------
     rating : str
         One of :data:`RATINGS`.
-    critical_flaws, noncritical_weaknesses : int
-        Critical items not met; other items not met.
-    critical_flaw_items, weakness_items : tuple of int
-        The items behind the two counts.
-    partial_yes_items, not_applicable_items : tuple of int
-        Items answered "partial yes" and "no meta-analysis conducted".
+    critical_flaws : int
+        Critical items not met.
+    noncritical_weaknesses : int
+        Other items not met.
+    critical_flaw_items : tuple of int
+        The items behind ``critical_flaws``.
+    weakness_items : tuple of int
+        The items behind ``noncritical_weaknesses``.
+    partial_yes_items : tuple of int
+        Items answered "partial yes".
+    not_applicable_items : tuple of int
+        Items answered "no meta-analysis conducted".
     partial_yes : str
         How "partial yes" was counted (``"met"`` or ``"unmet"``).
     critical : tuple of int
