@@ -350,28 +350,29 @@ def small_study_tests() -> dict:
 
 @lru_cache(maxsize=1)
 def leave_one_out_table() -> pd.DataFrame:
-    """Leave-one-out DL pools from the reconstructed inputs (one ``kmeta.meta`` per omitted trial).
+    """Leave-one-out DL pools from the reconstructed inputs (``kmeta.sensitivity.leave_one_out``).
 
     One row per omitted trial: ``study``, ``label``, ``estimate``, ``ci_low``,
-    ``ci_high``, ``pval``, ``i2`` at the fit, and ``p_max`` (the largest P of that pool
-    over the feasible samples).
+    ``ci_high``, ``pval``, ``i2`` at the fit, and over the feasible samples ``p_max``
+    (the largest P of that pool) and ``estimate_low``/``estimate_high``.
     """
     from ...batch import meta_batch
-    from ...meta import meta
+    from ...sensitivity import leave_one_out
 
     res, Y, S = _samples()
     studies = R.primary_studies()
+    loo = leave_one_out(res.fit.yi, sei=res.fit.sei, method="DL", test="z", labels=studies).table
     rows = []
     for i, s in enumerate(studies):
         keep = [j for j in range(len(studies)) if j != i]
         b = meta_batch(Y[:, keep], S[:, keep] ** 2, method="DL")
-        r = meta(res.fit.yi[keep], sei=res.fit.sei[keep], method="DL")
+        r = loo.loc[s]
         rows.append({
             "study": s, "label": res.table.set_index("study").loc[s, "label"],
-            "estimate": r.estimate, "ci_low": r.ci_low, "ci_high": r.ci_high,
-            "pval": r.pval, "i2": r.i2, "p_max": float(max(b.pval.max(), r.pval)),
-            "estimate_low": float(min(b.estimate.min(), r.estimate)),
-            "estimate_high": float(max(b.estimate.max(), r.estimate)),
+            "estimate": float(r["estimate"]), "ci_low": float(r["ci_low"]), "ci_high": float(r["ci_high"]),
+            "pval": float(r["pval"]), "i2": float(r["i2"]), "p_max": float(max(b.pval.max(), r["pval"])),
+            "estimate_low": float(min(b.estimate.min(), r["estimate"])),
+            "estimate_high": float(max(b.estimate.max(), r["estimate"])),
         })
     return pd.DataFrame(rows)
 
