@@ -65,7 +65,10 @@ ALGORITHMS = {
 
 _MAXITER = 100
 _SCORING_TOL = 1e-5  # metafor's threshold on the change in tau^2 (absolute)
-_TOL = 1e-12  # final accuracy: Newton polishing stops when the step is below this (relative above 1)
+_TOL = 1e-12  # convergence threshold of the monotone Newton iteration (PM; relative above 1)
+# Newton polishing converges quadratically: once a step is below 1e-7 (relative), the
+# error after taking it is of order 1e-14, so polishing stops there.
+_POLISH_TOL = 1e-7
 
 
 # --------------------------------------------------------------------------- helpers
@@ -227,7 +230,7 @@ def _polish_newton(Y, V, Mf, k, tau2, method, maxiter=20):
             s0, _ = _score_and_slope(*(a if a is None else a[c] for a in sub), np.zeros(c.size), method)
             new[c] = np.where(s0 <= 0, 0.0, t[c])
         tau2[active] = new
-        done = ~ok | (np.abs(step) <= _TOL * np.maximum(1.0, new))
+        done = ~ok | (np.abs(step) <= _POLISH_TOL * np.maximum(1.0, new))
         active = active[~done]
     return tau2
 
@@ -443,7 +446,7 @@ def _tau2_batch(Y, V, M=None, method="REML", fe=None):
         tau2, conv, iters = _iterate_scoring(Y, V, Mf, k, start, method)
         code[:] = 1
         if method in ("ML", "REML"):
-            ok = conv & (k > 1)
+            ok = conv & (k > 1) & (tau2 > 0)  # at tau2 = 0 there is nothing to compare
             if ok.any():
                 rows = np.flatnonzero(ok)
                 sub = (Y[rows], V[rows], None if Mf is None else Mf[rows])
@@ -586,7 +589,7 @@ def _polish_py(y, v, t, method, maxiter=20):
                 t = 0.0
             break
         t += step
-        if abs(step) <= _TOL * max(1.0, t):
+        if abs(step) <= _POLISH_TOL * max(1.0, t):
             break
     return t
 
