@@ -49,8 +49,8 @@ __all__ = [
 REFERENCE_WEIGHT_KG = 70.0
 
 # factor to mg/kg/h, and whether the unit is per kg of the patient, per 70 kg, or fixed
-#: Rate units understood, with (factor, basis): the value times factor is mg/kg/h
-#: (``"per_kg"``), mg/h (``"fixed"``) or mg/h per 70 kg (``"per_70kg"``).
+#: Rate units understood, each mapped to (factor, basis). The value times factor is
+#: mg/kg/h (basis ``"per_kg"``), mg/h (``"fixed"``) or mg/h per 70 kg (``"per_70kg"``).
 RATE_UNITS: dict[str, tuple[float, str]] = {
     "mg/kg/h": (1.0, "per_kg"),
     "mg/kg/min": (60.0, "per_kg"),
@@ -60,7 +60,7 @@ RATE_UNITS: dict[str, tuple[float, str]] = {
     "mg/h": (1.0, "fixed"),
     "mg/h/70kg": (1.0, "per_70kg"),
 }
-#: Amount units: ``"mg/kg"`` (per kg of the patient) and ``"mg"`` (fixed).
+#: Amount units understood, ``"mg/kg"`` (per kg of the patient) and ``"mg"`` (fixed).
 AMOUNT_UNITS: dict[str, str] = {"mg/kg": "per_kg", "mg": "fixed"}
 
 

@@ -32,8 +32,8 @@ Other predictors, as metafor: ``"vi"`` (the variances), and with sample sizes ``
 reported for the predictors that vanish for an infinitely large study (``"sei"``,
 ``"vi"``, ``"ninv"``, ``"sqrtninv"``).
 
-:func:`egger_t_from_p` inverts the test: the |t| (on k − 2 df) that a published Egger
-P-value implies, and with ``digits`` the range of |t| consistent with the P as printed.
+:func:`egger_t_from_p` inverts the test: the :math:`|t|` (on k − 2 df) that a published Egger
+P-value implies, and with ``digits`` the range of :math:`|t|` consistent with the P as printed.
 
 References
 ----------
@@ -264,7 +264,7 @@ def _check_p_k(p, k):
 
 
 def egger_t_from_p(p, k) -> float:
-    """The |t| on k − 2 degrees of freedom that a two-sided Egger p-value implies.
+    """The :math:`|t|` on k − 2 degrees of freedom that a two-sided Egger p-value implies.
 
     Parameters
     ----------
@@ -288,15 +288,15 @@ def egger_t_from_p(p, k) -> float:
 
 
 def egger_t_interval(p, k, digits=3) -> tuple:
-    """The range of |t| consistent with an Egger p-value printed to ``digits`` decimals.
+    """The range of :math:`|t|` consistent with an Egger p-value printed to ``digits`` decimals.
 
-    A printed ``P = .423`` means :math:`0.4225 \\le p < 0.4235`; the |t| on k − 2 df lies
+    A printed ``P = .423`` means :math:`0.4225 \\le p < 0.4235`; the :math:`|t|` on k − 2 df lies
     between the values these bounds imply.
 
     Returns
     -------
     (float, float)
-        Lowest and highest |t|.
+        Lowest and highest :math:`|t|`.
 
     Examples
     --------

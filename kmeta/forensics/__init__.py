@@ -6,31 +6,31 @@ own effects and standard errors: every printed figure, after rounding, is a
 constraint. This package turns those constraints into numbers.
 
 Reconstruction (``kmeta.forensics.reconstruct``)
-    :func:`published_pool` describes one printed pool (which studies, which
-    estimator, the printed numbers and their precision); :func:`reconstruct` finds
+    :func:`~kmeta.forensics.reconstruct.published_pool` describes one printed pool (which studies, which
+    estimator, the printed numbers and their precision); :func:`~kmeta.forensics.reconstruct.reconstruct` finds
     study-level ``yi`` and ``sei`` that reproduce every printed figure after
     rounding (a seeded multi-start least-squares fit, polished by a minimax fit when
-    needed) and returns a :class:`Reconstruction` with the fitted inputs, predicted
+    needed) and returns a :class:`~kmeta.forensics.reconstruct.Reconstruction` with the fitted inputs, predicted
     versus printed values and residuals scaled by the rounding half-width.
-    :func:`drop_one` refits without each printed figure in turn: when no input set
+    :func:`~kmeta.forensics.reconstruct.drop_one` refits without each printed figure in turn: when no input set
     satisfies every figure, it shows which single figure is to blame.
 
 Identifiability (``kmeta.forensics.identify``)
-    :func:`feasible_ranges` gives, for every ``yi`` and ``sei``, the range over which
+    :func:`~kmeta.forensics.identify.feasible_ranges` gives, for every ``yi`` and ``sei``, the range over which
     all printed figures still hold (profiles: minimise and maximise each parameter
     subject to feasibility, checked by hit-and-run sampling of the feasible set);
-    :func:`figure_range` the range of one pooled figure over the input sets that
+    :func:`~kmeta.forensics.identify.figure_range` the range of one pooled figure over the input sets that
     satisfy all the others (can the printed value be right?).
-    :func:`symmetries` lists studies that are exchangeable because they appear in
+    :func:`~kmeta.forensics.identify.symmetries` lists studies that are exchangeable because they appear in
     exactly the same pools, and which further grouping (a meta-regression, a
     subgroup) would tell them apart.
 
 Consistency checks (``kmeta.forensics.checks``)
     Small functions any reader can run on a paper, each returning a result with a
-    ``verdict`` and the numbers behind it: :func:`check_ci_midpoint`,
-    :func:`check_p_from_ci`, :func:`q_interval_from_i2`, :func:`check_i2_pair`,
-    :func:`begg_attainable_pvalues`, :func:`check_begg_p`, :func:`check_egger_p`,
-    :func:`check_percent`, :func:`check_sum`.
+    ``verdict`` and the numbers behind it: :func:`~kmeta.forensics.checks.check_ci_midpoint`,
+    :func:`~kmeta.forensics.checks.check_p_from_ci`, :func:`~kmeta.forensics.checks.q_interval_from_i2`, :func:`~kmeta.forensics.checks.check_i2_pair`,
+    :func:`~kmeta.forensics.checks.begg_attainable_pvalues`, :func:`~kmeta.forensics.checks.check_begg_p`, :func:`~kmeta.forensics.checks.check_egger_p`,
+    :func:`~kmeta.forensics.checks.check_percent`, :func:`~kmeta.forensics.checks.check_sum`.
 
 Printed precision
 -----------------

@@ -252,7 +252,7 @@ def feasible_ranges(
     order : sequence of (a, b, "yi" or "sei")
         Impose ``value[a] <= value[b]``: breaks the symmetry between exchangeable
         studies (keep one labelling). The fit must satisfy it (use
-        :meth:`Reconstruction.swap` first if it does not).
+        :meth:`kmeta.forensics.reconstruct.Reconstruction.swap` first if it does not).
     profile : bool
         Run the profile optimisations (recommended).
     symmetric : bool
@@ -446,7 +446,7 @@ def figure_range(recon: Reconstruction, pool: str, quantity: str, *, tol: float 
     """Range of one pooled figure over the input sets that satisfy the others.
 
     Minimises and maximises the predicted value of ``quantity`` of ``pool`` (any of
-    :data:`QUANTITIES`; the pool must print it, fitted or
+    :data:`kmeta.forensics.reconstruct.QUANTITIES`; the pool must print it, fitted or
     only checked) subject to every *other* fitted figure holding within ``tol``
     rounding half-widths (``exclude=False`` keeps the figure itself among the
     constraints). ``recon``'s fit must satisfy those constraints (fit it with the

@@ -23,7 +23,7 @@ from ._provenance import check_provenance, read_csv, typed
 __all__ = ["dosing_statements", "pk_parameters", "duration_speculation", "rct_schedules",
            "SCHWARTZMAN_DAYS"]
 
-#: Schwartzman 2009: 4-h infusions on 10 weekdays, 5 days on, 2 off, 5 on (day indices).
+#: Infusion days of Schwartzman 2009 as day indices (4-h infusions on 10 weekdays, 5 on, 2 off, 5 on).
 SCHWARTZMAN_DAYS: tuple[int, ...] = (0, 1, 2, 3, 4, 7, 8, 9, 10, 11)
 
 
@@ -46,6 +46,7 @@ def pk_parameters() -> pd.DataFrame:
     value_low, value_high : float64
         The printed range (equal for one value).
     unit, printed, source, location, kind, note : str
+        The unit, the value as printed, and its provenance.
     """
     df = read_csv("dosing", "pk_parameters.csv")
     check_provenance(df, ["value_low", "value_high"], "dosing/pk_parameters.csv")

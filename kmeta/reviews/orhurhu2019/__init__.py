@@ -8,14 +8,14 @@ Submodules
 ----------
 data
     Loaders of everything the review printed and what the trials' public abstracts
-    say, each value with its provenance (:func:`trials`, :func:`published`,
-    :func:`risk_of_bias`, :func:`grade`, :func:`prisma`, :func:`abstract_facts` ...).
+    say, each value with its provenance (:func:`~kmeta.reviews.orhurhu2019.data.trials`, :func:`~kmeta.reviews.orhurhu2019.data.published`,
+    :func:`~kmeta.reviews.orhurhu2019.data.risk_of_bias`, :func:`~kmeta.reviews.orhurhu2019.data.grade`, :func:`~kmeta.reviews.orhurhu2019.data.prisma`, :func:`~kmeta.reviews.orhurhu2019.data.abstract_facts` ...).
 
 reconstruction
     The primary outcome's study inputs reconstructed from the printed pools
-    (:func:`reconstruct`).
+    (:func:`~kmeta.reviews.orhurhu2019.reconstruction.reconstruct`).
 scorecard
-    Every published claim beside its re-derivation and status (:func:`scorecard`);
+    Every published claim beside its re-derivation and status (:func:`~kmeta.reviews.orhurhu2019.scorecard.scorecard`);
     the rows come from the ``checks_*`` modules, imported when it runs.
 
 The loaders are re-exported here, so ``from kmeta.reviews import orhurhu2019`` and

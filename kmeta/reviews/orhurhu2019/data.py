@@ -42,6 +42,8 @@ __all__ = [
     "STUDIES",
     "REFERENCES",
     "KINDS",
+    "TRIAL_FIELDS",
+    "ROB_DOMAINS",
     "study_of_ref",
     "studies_of",
     "trials",

@@ -21,7 +21,7 @@ rounding (:func:`~kmeta.forensics.reconstruct`) and how tightly each is determin
   significant benefit (the abstract's three trials with benefit are 23, 27 and 29), so
   the labelling whose study CI excludes zero for Mitchell is kept; the adjunct
   meta-regression P (adjunct = 26, 27, 29) is a second, independent test of it (see
-  :mod:`.checks_primary` and the chapter).
+  ``checks_primary`` and the chapter).
 
 Other helpers: :func:`published_pools` (the printed pools as
 :class:`kmeta.forensics.PublishedPool`), :func:`moderators` (the four meta-regression
