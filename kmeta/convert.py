@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from ._validate import check_choice, check_level, study_labels, where
 
@@ -84,6 +83,7 @@ def _ret(value: np.ndarray, *inputs):
 
 
 def _crit(level: float, dist: str, df) -> np.ndarray:
+    from scipy import stats  # imported on use: it takes a second to load
     q = 1 - (1 - level) / 2
     if dist == "z":
         return np.asarray(stats.norm.ppf(q), dtype=float)
@@ -400,6 +400,7 @@ def mean_sd_from_median(
     >>> round(float(r.loc[0, "mean"]), 6), round(float(r.loc[0, "sd"]), 6), r.loc[0, "scenario"]
     (4.356748, 2.205578, 'S1')
     """
+    from scipy import stats  # imported on use: it takes a second to load
     method_mean = check_choice(method_mean, "method_mean", ("luo", "wan"))
     med = np.atleast_1d(_num(median, "median"))
     k = med.shape[0]

@@ -10,7 +10,6 @@ import dataclasses
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from ._result import Result, format_num, format_p, p_phrase
 from ._validate import as_array, check_choice, check_level, study_labels
@@ -41,6 +40,7 @@ def _q_stats(yi, vi, beta):
     Uses the studies with finite ``yi`` and ``vi > 0``. Returns (q, df, pval, i2, h2,
     k_yi); for k_yi <= 1: Q = 0, p = 1, I² = 0, H² = 1 (metafor's convention).
     """
+    from scipy import stats  # imported on use: it takes a second to load
     ok = np.isfinite(yi) & np.isfinite(vi) & (vi > 0)
     k_yi = int(ok.sum())
     if k_yi <= 1:
@@ -55,6 +55,7 @@ def _q_stats(yi, vi, beta):
 
 
 def _wald(beta, se, level):
+    from scipy import stats  # imported on use: it takes a second to load
     if not (np.isfinite(beta) and np.isfinite(se)):
         return np.nan, np.nan, np.nan, np.nan
     if se == 0:  # e.g. an RD of exactly 0 when no study has any event: no test, a point CI
@@ -198,6 +199,7 @@ def _estimate_block(res, name) -> str:
 
 
 def _study_table(res) -> pd.DataFrame:
+    from scipy import stats  # imported on use: it takes a second to load
     z = stats.norm.isf((1 - res.level) / 2)
     sei = np.sqrt(res.vi)
     labels = res.labels if res.labels is not None else [str(i) for i in range(res.k)]
@@ -347,6 +349,7 @@ def mh(
     >>> res.weights.round(1).tolist()
     [45.0, 55.0, 0.0]
     """
+    from scipy import stats  # imported on use: it takes a second to load
     measure = check_choice(measure, "measure", ("RR", "OR", "RD"))
     level = check_level(level)
     a, b, c, d, lab = _tables(e1, n1, e2, n2, labels)
@@ -441,6 +444,7 @@ def _breslow_day(a, n1, n2, xt, yt, N, psi):
     For each table the expected count :math:`\\tilde a_i` of the (1,1) cell with the
     margins fixed and odds ratio ``psi`` solves a quadratic (Breslow & Day, 1980).
     """
+    from scipy import stats  # imported on use: it takes a second to load
     if psi == 1:
         e11 = n1 * xt / N
     else:

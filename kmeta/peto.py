@@ -5,7 +5,6 @@ import dataclasses
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from ._result import Result, format_num, p_phrase
 from ._validate import check_level
@@ -175,6 +174,7 @@ def peto(
     >>> round(res.estimate_exp, 4), res.k_pos
     (0.4092, 2)
     """
+    from scipy import stats  # imported on use: it takes a second to load
     level = check_level(level)
     a, b, c, d, lab = _tables(e1, n1, e2, n2, labels)
     k = a.shape[0]

@@ -27,7 +27,7 @@ import math
 
 import numpy as np
 import pandas as pd
-from scipy import special, stats
+from scipy import special
 
 from ._result import Result
 
@@ -82,6 +82,7 @@ def _rho(value):
 
 
 def _t_power(n1, n2, delta, sd, alpha, sides, rho):
+    from scipy import stats  # imported on use: it takes a second to load
     df = n1 + n2 - 2.0 - (1.0 if rho != 0.0 else 0.0)
     ncp = delta / (sd * math.sqrt(1.0 - rho * rho) * math.sqrt(1.0 / n1 + 1.0 / n2))
     tcrit = float(stats.t.ppf(1.0 - alpha / sides, df))

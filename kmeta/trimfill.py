@@ -51,7 +51,6 @@ import math
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from ._result import Result, format_num, format_p
 
@@ -204,6 +203,7 @@ def trimfill(yi, vi=None, *, sei=None, estimator="L0", side=None, method=None, t
     >>> res.adjusted.k
     10
     """
+    from scipy import stats  # imported on use: it takes a second to load
     from ._validate import check_choice, check_k, check_level
     from .meta import MetaResult, _canonical_test, meta
     from ._validate import read_effects
