@@ -20,8 +20,8 @@ from .mh import mh, MHResult  # noqa: E402
 from .peto import peto, PetoResult  # noqa: E402
 from . import convert  # noqa: E402
 
-# figures (kmeta.plots)
-from . import plots  # noqa: E402
+# figures: ``kmeta.plots`` is imported on first use (see ``__getattr__`` below), so
+# that ``import kmeta`` does not load matplotlib for a reader who only computes
 
 # beyond the reviews: Bayesian pooling, simulation, sequential analysis, power
 from .bayes import bayesmeta, BayesMetaResult, bayesmeta_batch  # noqa: E402
@@ -35,3 +35,21 @@ from .egger import egger, EggerResult, egger_t_from_p, egger_t_interval  # noqa:
 from .trimfill import trimfill, TrimfillResult  # noqa: E402
 from .sensitivity import leave_one_out, cumulative, LeaveOneOutResult, CumulativeResult  # noqa: E402
 from .influence import influence, InfluenceResult  # noqa: E402
+
+
+def __getattr__(name):
+    """Import the figure package on first access (``kmeta.plots``).
+
+    Only a pure submodule is loaded lazily: names that are also functions (``meta``,
+    ``mh``, ``egger`` ...) are bound above, eagerly, so that they always mean the
+    function.
+    """
+    if name == "plots":
+        import importlib
+
+        return importlib.import_module(".plots", __name__)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(list(globals()) + ["plots"])
