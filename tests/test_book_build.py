@@ -200,8 +200,14 @@ def _markdown(source: str) -> dict:
             "source": source}
 
 
+# Sphinx reads in parallel only when more than five documents are to be read: the
+# throwaway books have this many extra short pages so that their builds take the same
+# parallel path as the real book's (book/_ext/kmeta_parallel.py).
+EXTRA_PAGES = 5
+
+
 def prepare_throwaway_book(book: Path, notebook: dict) -> Path:
-    """A two-page book with the project's _config.yml, extensions and bibliography."""
+    """A small book with the project's _config.yml, extensions and bibliography."""
     (book / "book").mkdir(parents=True)
     shutil.copy(CONFIG, book / "_config.yml")
     for folder in ("_ext", "_static", "_extra"):
@@ -211,9 +217,14 @@ def prepare_throwaway_book(book: Path, notebook: dict) -> Path:
     (book / "book" / "bibliography.md").write_text(
         "(bibliography)=\n# Bibliography\n\n```{bibliography}\n```\n")
     (book / "chapter.ipynb").write_text(json.dumps(notebook), encoding="utf-8")
+    extra = ""
+    for i in range(EXTRA_PAGES):
+        (book / "book" / f"page{i}.md").write_text(f"# Page {i}\n\nFiller for a parallel read.\n")
+        extra += f"      - file: book/page{i}\n"
     (book / "_toc.yml").write_text(
         "format: jb-book\nroot: book/intro\nparts:\n"
-        "  - caption: Test\n    chapters:\n      - file: chapter\n      - file: book/bibliography\n")
+        "  - caption: Test\n    chapters:\n      - file: chapter\n      - file: book/bibliography\n"
+        + extra)
     return book
 
 
@@ -262,12 +273,30 @@ def throwaway_builds(tmp_path_factory):
     return results
 
 
+def _read_in_parallel(log: str) -> bool:
+    """Sphinx names a chunk of documents ("first .. last") only when reading in parallel."""
+    plain = re.sub(r"\x1b\[[0-9;]*m", "", log)
+    return re.search(r"^reading sources\.\.\. \[\s*\d+%\] \S+ \.\. \S+$", plain, re.M) is not None
+
+
 @pytest.mark.slow
 def test_a_notebook_that_raises_fails_the_build(throwaway_builds):
     returncode, log, book = throwaway_builds["failing"]
     assert returncode != 0, log[-3000:]
     assert "deliberate failure from test_book_build" in log  # failed for this reason
     assert not (book / "_build" / "html" / "chapter.html").exists()
+    assert _read_in_parallel(log)  # the failure came from a parallel read
+    assert "Failure in a parallel Sphinx worker" in log  # the cell's traceback is shown
+
+
+@pytest.mark.slow
+def test_the_book_reads_in_parallel_without_warnings(throwaway_builds):
+    """book/_ext/kmeta_parallel.py: a parallel read, no 'doing serial read' fallback."""
+    returncode, log, book = throwaway_builds["working"]
+    assert returncode == 0, log[-3000:]
+    assert _read_in_parallel(log)
+    assert "doing serial" not in log and "does not declare" not in log
+    assert (book / "_build" / "html" / "book" / f"page{EXTRA_PAGES - 1}.html").is_file()
 
 
 @pytest.mark.slow
