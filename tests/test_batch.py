@@ -75,3 +75,25 @@ def test_one_dimensional_input_is_one_replicate():
     b = kmeta.meta_batch([0.1, 0.4, -0.2], [0.05, 0.1, 0.2], method="PM")
     s = kmeta.meta([0.1, 0.4, -0.2], [0.05, 0.1, 0.2], method="PM")
     assert b.replicates == 1 and b.estimate[0] == pytest.approx(s.estimate, abs=1e-12)
+
+
+@pytest.mark.parametrize("method", ["DL", "REML", "PM"])
+def test_blocks_give_the_same_rows_as_one_pass(method, monkeypatch):
+    """meta_batch works in blocks of CHUNK rows: results must not depend on the split,
+    including the last, short block and padded rows that straddle a boundary."""
+    y, v, _ = _random_padded(23, R=103)
+    whole = kmeta.meta_batch(y, v, method=method, test="knha")
+    monkeypatch.setattr(kmeta.batch, "CHUNK", 10)
+    split = kmeta.meta_batch(y, v, method=method, test="knha")
+    for f in FIELDS + ["k", "converged", "algorithm", "iterations"]:
+        np.testing.assert_allclose(getattr(split, f), getattr(whole, f), rtol=1e-12, atol=1e-12,
+                                   err_msg=f)
+    np.testing.assert_allclose(split.weights, whole.weights, rtol=1e-12, atol=1e-12)
+
+
+def test_errors_name_the_row_in_a_later_block(monkeypatch):
+    y, v, _ = _random_padded(29, R=40)
+    v[33, 0] = -0.1
+    monkeypatch.setattr(kmeta.batch, "CHUNK", 10)
+    with pytest.raises(ValueError, match=r"vi: row 33, study 0 is -0.1"):
+        kmeta.meta_batch(y, v, method="DL")
