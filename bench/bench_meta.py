@@ -39,33 +39,42 @@ def _data(R, seed=0):
     return y, v
 
 
-def _rate(fn, n, repeat=3):
-    """Best of ``repeat`` runs, in calls (meta-analyses) per second."""
-    fn()  # warm up
-    best = np.inf
+def _rates(cases, repeat):
+    """Best of ``repeat`` timings of each case, in meta-analyses per second.
+
+    ``cases`` is a list of (implementation, method, fn, n). The cases are timed in
+    turn, round after round, so that a slow spell of a shared machine falls on all of
+    them alike rather than on whichever was running; the best (least disturbed) time
+    of each is kept.
+    """
+    for *_, fn, _n in cases:
+        fn()  # warm up
+    best = [np.inf] * len(cases)
     for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t0)
-    return n / best
+        for i, (*_, fn, _n) in enumerate(cases):
+            t0 = time.perf_counter()
+            fn()
+            best[i] = min(best[i], time.perf_counter() - t0)
+    return [(impl, method, n / b) for (impl, method, _fn, n), b in zip(cases, best)]
 
 
-def main(quick=False):
+def main(quick=False, repeat=7):
     R_batch = {"DL": 1_000_000, "REML": 200_000, "PM": 200_000}
     n_loop = 2_000
     if quick:
         R_batch = {m: r // 20 for m, r in R_batch.items()}
         n_loop = 200
-    rows = []
+        repeat = 2
+    cases = []
     for method, R in R_batch.items():
         y, v = _data(R)
-        rows.append(("kmeta.meta_batch", method, _rate(lambda: kmeta.meta_batch(y, v, method=method), R)))
+        cases.append(("kmeta.meta_batch", method,
+                      lambda y=y, v=v, method=method: kmeta.meta_batch(y, v, method=method), R))
     y, v = _data(n_loop, seed=1)
     for method in ("DL", "REML"):
-        rows.append(
-            ("loop over kmeta.meta", method,
-             _rate(lambda: [kmeta.meta(y[i], v[i], method=method) for i in range(n_loop)], n_loop))
-        )
+        cases.append(("loop over kmeta.meta", method,
+                      lambda method=method: [kmeta.meta(y[i], v[i], method=method) for i in range(n_loop)],
+                      n_loop))
     try:
         from statsmodels.stats.meta_analysis import combine_effects
     except ImportError:  # pragma: no cover - optional comparison
@@ -76,7 +85,8 @@ def main(quick=False):
                 warnings.simplefilter("ignore")  # combine_effects warns on sqrt of negative HKSJ variances
                 for i in range(n_loop):
                     combine_effects(y[i], v[i], method_re="dl")
-        rows.append(("loop over statsmodels combine_effects", "DL", _rate(sm_loop, n_loop)))
+        cases.append(("loop over statsmodels combine_effects", "DL", sm_loop, n_loop))
+    rows = _rates(cases, repeat)
 
     table = pd.DataFrame(rows, columns=["implementation", "method", "per_second"])
     dl_scalar = table.query("implementation == 'loop over kmeta.meta' and method == 'DL'").per_second.iloc[0]
@@ -97,4 +107,5 @@ def main(quick=False):
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
+    parser.add_argument("--repeat", type=int, default=7, help="rounds of timings (best kept; default 7)")
     main(**vars(parser.parse_args()))
