@@ -30,18 +30,9 @@ import numpy as np
 import pandas as pd
 
 from ._result import Result
+from ._validate import check_positive_number
 
 __all__ = ["nnt_from_rr", "NNTResult", "nnt_table", "mid_table"]
-
-
-def _pos(value, field):
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{field}: expected a positive number, got {value!r}") from None
-    if not (np.isfinite(v) and v > 0):
-        raise ValueError(f"{field}: is {value!r}; must be a finite number > 0")
-    return v
 
 
 @dataclasses.dataclass(frozen=True, repr=False)
@@ -104,7 +95,7 @@ def nnt_from_rr(rr, control_risk, rr_low=None, rr_high=None) -> NNTResult:
     -------
     NNTResult
     """
-    rr = _pos(rr, "rr")
+    rr = check_positive_number(rr, "rr")
     try:
         p0 = float(control_risk)
     except (TypeError, ValueError):
@@ -114,7 +105,8 @@ def nnt_from_rr(rr, control_risk, rr_low=None, rr_high=None) -> NNTResult:
     if (rr_low is None) != (rr_high is None):
         raise ValueError("rr_low, rr_high: give both confidence bounds or neither")
     if rr_low is not None:
-        rr_low, rr_high = _pos(rr_low, "rr_low"), _pos(rr_high, "rr_high")
+        rr_low = check_positive_number(rr_low, "rr_low")
+        rr_high = check_positive_number(rr_high, "rr_high")
         if not rr_low <= rr <= rr_high:
             raise ValueError(f"rr_low, rr_high: the interval [{rr_low:g}, {rr_high:g}] must contain rr = {rr:g}")
     else:
@@ -183,7 +175,7 @@ def mid_table(estimate, ci_low, ci_high, mids, *, favours="lower", label="CI") -
     sign = -1.0 if favours == "lower" else 1.0
     rows = []
     for name, m in dict(mids).items():
-        m = _pos(m, f"mids[{name!r}]")
+        m = check_positive_number(m, f"mids[{name!r}]")
         thr = sign * m
         # benefit as a positive magnitude
         b_est, b_near, b_far = sign * est, min(sign * lo, sign * hi), max(sign * lo, sign * hi)

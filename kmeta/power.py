@@ -30,6 +30,7 @@ import pandas as pd
 from scipy import special
 
 from ._result import Result
+from ._validate import check_positive_number, check_probability
 
 __all__ = [
     "n_two_means",
@@ -39,26 +40,6 @@ __all__ = [
     "MetaPowerResult",
     "k_for_power",
 ]
-
-
-def _prob(value, field):
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{field}: expected a probability in (0, 1), got {value!r}") from None
-    if not 0.0 < v < 1.0:
-        raise ValueError(f"{field}: is {value!r}; must be in (0, 1)")
-    return v
-
-
-def _pos(value, field):
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{field}: expected a positive number, got {value!r}") from None
-    if not (np.isfinite(v) and v > 0):
-        raise ValueError(f"{field}: is {value!r}; must be a finite number > 0")
-    return v
 
 
 def _delta(value):
@@ -113,11 +94,12 @@ def power_two_means(n1, delta, sd, alpha=0.05, *, n2=None, method="t", rho=0.0, 
     rho : float
         Baseline-outcome correlation for ANCOVA (0: plain comparison of means).
     """
-    n1 = _pos(n1, "n1")
-    n2 = n1 if n2 is None else _pos(n2, "n2")
+    n1 = check_positive_number(n1, "n1")
+    n2 = n1 if n2 is None else check_positive_number(n2, "n2")
     if n1 < 2 or n2 < 2:
         raise ValueError("n1, n2: each arm needs at least 2 patients")
-    delta, sd, alpha, rho = _delta(delta), _pos(sd, "sd"), _prob(alpha, "alpha"), _rho(rho)
+    delta, sd = _delta(delta), check_positive_number(sd, "sd")
+    alpha, rho = check_probability(alpha, "alpha"), _rho(rho)
     if sides not in (1, 2):
         raise ValueError(f"sides: is {sides!r}; must be 1 or 2")
     method = _method(method)
@@ -184,9 +166,9 @@ def n_two_means(delta, sd, alpha=0.05, power=0.9, *, ratio=1.0, method="t", rho=
         value before rounding, or for ``"t"`` the fractional n1 at which the power equals
         the target, as R's ``power.t.test`` reports it) and the achieved ``power``.
     """
-    delta, sd = _delta(delta), _pos(sd, "sd")
-    alpha, target = _prob(alpha, "alpha"), _prob(power, "power")
-    ratio, rho = _pos(ratio, "ratio"), _rho(rho)
+    delta, sd = _delta(delta), check_positive_number(sd, "sd")
+    alpha, target = check_probability(alpha, "alpha"), check_probability(power, "power")
+    ratio, rho = check_positive_number(ratio, "ratio"), _rho(rho)
     method = _method(method)
     if sides not in (1, 2):
         raise ValueError(f"sides: is {sides!r}; must be 1 or 2")
@@ -256,7 +238,7 @@ def power_meta(delta, *, k=None, vi=None, n_per_arm=None, sd=None, tau2=0.0, alp
         ``power``, the pooled variance ``v_pooled`` and noncentrality ``lam``; also
         ``power_fixed``, the power if τ² were 0.
     """
-    delta, alpha = _delta(delta), _prob(alpha, "alpha")
+    delta, alpha = _delta(delta), check_probability(alpha, "alpha")
     try:
         tau2 = float(tau2)
     except (TypeError, ValueError):
@@ -272,8 +254,8 @@ def power_meta(delta, *, k=None, vi=None, n_per_arm=None, sd=None, tau2=0.0, alp
             raise ValueError("k: give vi, or k together with n_per_arm and sd")
         if int(k) != k or k < 1:
             raise ValueError(f"k: is {k!r}; the number of trials must be a whole number >= 1")
-        n = _pos(n_per_arm, "n_per_arm")
-        sd = _pos(sd, "sd")
+        n = check_positive_number(n_per_arm, "n_per_arm")
+        sd = check_positive_number(sd, "sd")
         v = np.full(int(k), 2.0 * sd * sd / n)
     vstar = 1.0 / np.sum(1.0 / (v + tau2))
     vfix = 1.0 / np.sum(1.0 / v)
@@ -290,7 +272,7 @@ def power_meta(delta, *, k=None, vi=None, n_per_arm=None, sd=None, tau2=0.0, alp
 
 def k_for_power(delta, *, n_per_arm, sd, tau2=0.0, alpha=0.05, power=0.9, k_max=10_000) -> int:
     """Smallest number of equal trials for which :func:`power_meta` reaches ``power``."""
-    target = _prob(power, "power")
+    target = check_probability(power, "power")
     for k in range(1, int(k_max) + 1):
         if power_meta(delta, k=k, n_per_arm=n_per_arm, sd=sd, tau2=tau2, alpha=alpha).power >= target:
             return k

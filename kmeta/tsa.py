@@ -52,7 +52,10 @@ import pandas as pd
 from scipy import optimize, special
 
 from ._result import Result, format_num
-from ._validate import as_array, check_choice, check_k, check_positive, study_labels
+from ._validate import (
+    as_array, check_choice, check_k, check_positive, check_positive_number, check_probability,
+    study_labels,
+)
 
 __all__ = [
     "SPENDING",
@@ -74,26 +77,6 @@ _MAX_NODES = 8001
 
 
 # --------------------------------------------------------------------------- checks
-def _check_prob(value, field, *, upper_open=True):
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{field}: expected a probability in (0, 1), got {value!r}") from None
-    if not (0.0 < v < 1.0):
-        raise ValueError(f"{field}: is {value!r}; must be in (0, 1)")
-    return v
-
-
-def _check_pos(value, field):
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{field}: expected a positive number, got {value!r}") from None
-    if not (np.isfinite(v) and v > 0):
-        raise ValueError(f"{field}: is {value!r}; must be a finite number > 0")
-    return v
-
-
 def _check_fractions(t):
     t = np.atleast_1d(np.asarray(t, dtype=float))
     if t.ndim != 1 or t.size == 0:
@@ -124,7 +107,7 @@ def spending(t, alpha=0.05, kind="obf", rho=1.0):
     >>> float(spending(1.0, 0.05, "obf"))
     0.05
     """
-    alpha = _check_prob(alpha, "alpha")
+    alpha = check_probability(alpha, "alpha")
     kind = check_choice(kind, "spending", SPENDING)
     t = np.asarray(t, dtype=float)
     if np.any(t < 0) or not np.all(np.isfinite(t)):
@@ -140,7 +123,7 @@ def spending(t, alpha=0.05, kind="obf", rho=1.0):
         out = alpha * np.log1p((math.e - 1.0) * tc)
         out = np.where(tc >= 1.0, alpha, out)
     else:
-        rho = _check_pos(rho, "rho")
+        rho = check_positive_number(rho, "rho")
         out = alpha * tc**rho
     return out[()] if out.ndim == 0 else out
 
@@ -194,9 +177,9 @@ def required_information_size(delta, sd, alpha=0.05, beta=0.1, diversity=0.0) ->
         raise ValueError(f"delta: expected a number, got {delta!r}") from None
     if not (np.isfinite(d) and d > 0):
         raise ValueError(f"delta: is {delta!r}; the minimal effect must be a finite number other than 0")
-    sd = _check_pos(sd, "sd")
-    alpha = _check_prob(alpha, "alpha")
-    beta = _check_prob(beta, "beta")
+    sd = check_positive_number(sd, "sd")
+    alpha = check_probability(alpha, "alpha")
+    beta = check_probability(beta, "beta")
     try:
         D2 = float(diversity)
     except (TypeError, ValueError):
@@ -460,7 +443,7 @@ def group_sequential_bounds(t, alpha=0.05, *, sides=2, spending_kind="obf", rho=
     SequentialDesign
     """
     t = _check_fractions(t)
-    alpha = _check_prob(alpha, "alpha")
+    alpha = check_probability(alpha, "alpha")
     if sides not in (1, 2):
         raise ValueError(f"sides: is {sides!r}; must be 1 or 2")
     kind = check_choice(spending_kind, "spending", SPENDING)
@@ -473,7 +456,7 @@ def group_sequential_bounds(t, alpha=0.05, *, sides=2, spending_kind="obf", rho=
         return SequentialDesign(t=t, upper=upper, futility=nan, alpha_spent=acum, beta_spent=nan,
                                 nominal_p=nominal, alpha=alpha, beta=math.nan, sides=sides, spending=kind,
                                 drift=math.nan, inflation=math.nan, power=math.nan)
-    beta = _check_prob(beta, "beta")
+    beta = check_probability(beta, "beta")
     bkind = check_choice(beta_spending or kind, "beta_spending", SPENDING)
     if abs(t[-1] - 1.0) > 1e-12:
         raise ValueError("t: futility boundaries need the last look at t = 1")
@@ -492,7 +475,7 @@ def group_sequential_bounds(t, alpha=0.05, *, sides=2, spending_kind="obf", rho=
     elif drift is None:
         drift = fixed
     else:
-        drift = _check_pos(drift, "drift")
+        drift = check_positive_number(drift, "drift")
     fut, bcum = _futility_bounds(t, upper, beta, drift, bkind, rho)
     pu, _ = exit_probabilities(t, upper, fut, drift)
     return SequentialDesign(t=t, upper=upper, futility=fut, alpha_spent=acum, beta_spent=bcum,
@@ -512,7 +495,7 @@ def classical_constant(K, alpha=0.05, kind="obf", sides=2) -> float:
         raise ValueError(f"K: expected a whole number of looks, got {K!r}") from None
     if K < 1:
         raise ValueError(f"K: is {K}; need at least one look")
-    alpha = _check_prob(alpha, "alpha")
+    alpha = check_probability(alpha, "alpha")
     kind = check_choice(kind, "kind", ("obf", "pocock"))
     t = np.arange(1, K + 1) / K
     shape = np.sqrt(K / np.arange(1, K + 1)) if kind == "obf" else np.ones(K)
@@ -619,8 +602,8 @@ def tsa(yi, vi=None, n=None, *, sei=None, delta, sd, alpha=0.05, beta=0.1, diver
     n = as_array(n, "n", labels, k)
     check_positive(n, "n", labels, "trial sizes must be > 0")
     favours = check_choice(favours, "favours", ("lower", "higher"))
-    alpha = _check_prob(alpha, "alpha")
-    beta = _check_prob(beta, "beta")
+    alpha = check_probability(alpha, "alpha")
+    beta = check_probability(beta, "beta")
     if diversity_value is None:
         D2 = diversity(yi, vi, sei=sei, method=method) if (k > 1 and method != "FE") else 0.0
     else:
