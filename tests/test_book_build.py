@@ -319,3 +319,44 @@ def test_glue_figure_alt_text_citation_and_exercise_render(throwaway_builds):
     assert (book / "_build" / "html" / "favicon.ico").is_file()  # html_extra_path
     assert 'id="ex-test"' in html and "Read the pooled value" in html  # sphinx-exercise
     assert "A negative one." in html and "solution" in html
+
+
+def _parallel_extension():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "kmeta_parallel", ROOT / "book" / "_ext" / "kmeta_parallel.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_parallel_read_creates_the_execution_cache_first(tmp_path):
+    """Workers racing to create jupyter-cache's tables broke a clean parallel build
+    ("table settings already exists"); the main process now creates them first."""
+    from types import SimpleNamespace
+
+    ext = _parallel_extension()
+    cache = tmp_path / ".jupyter_cache"
+    env = SimpleNamespace(mystnb_config=SimpleNamespace(
+        execution_mode="cache", execution_cache_path=str(cache)))
+    ext._create_execution_cache(env)
+    assert (cache / "global.db").is_file()
+    ext._create_execution_cache(env)  # a second call opens what exists
+    other = SimpleNamespace(mystnb_config=SimpleNamespace(
+        execution_mode="force", execution_cache_path=str(tmp_path / "unused")))
+    ext._create_execution_cache(other)  # no cache in force mode
+    assert not (tmp_path / "unused").exists()
+
+
+@pytest.mark.parametrize("value, jobs", [("1", 1), ("3", 3), (" 2 ", 2)])
+def test_build_jobs_from_the_environment(monkeypatch, value, jobs):
+    monkeypatch.setenv("KMETA_BUILD_JOBS", value)
+    assert _parallel_extension()._jobs() == jobs
+
+
+@pytest.mark.parametrize("value", ["0", "two", "-1"])
+def test_bad_build_jobs_are_refused_with_the_variable_named(monkeypatch, value):
+    monkeypatch.setenv("KMETA_BUILD_JOBS", value)
+    with pytest.raises(ValueError, match="KMETA_BUILD_JOBS"):
+        _parallel_extension()._jobs()

@@ -25,6 +25,9 @@ build, run with ``-W``, fails on that warning. Re-check the new version and upda
 ``_CHECKED``. An extension added later that is not declared safe meets the same fate,
 so an unsafe parallel read cannot happen silently.
 
+Before the workers start, the extension also creates myst-nb's execution cache (see
+``_create_execution_cache``), which workers would otherwise race to create.
+
 ``KMETA_BUILD_JOBS=1 jupyter-book build .`` gives the plain serial build.
 """
 from __future__ import annotations
@@ -52,7 +55,25 @@ def _jobs() -> int:
     return max(1, min(4, 2 * (os.cpu_count() or 1)))
 
 
-def _declare_checked(app, env, docnames) -> None:
+def _create_execution_cache(env) -> None:
+    """Create myst-nb's jupyter-cache database in the main process, before reading.
+
+    Each worker opens the cache when it reaches its first notebook, and opening creates
+    the SQLite tables if they are missing. On a clean build two workers doing so at the
+    same moment collide ("table settings already exists"). Created here first, the
+    workers find the tables and only read and add records (SQLite locks each write).
+    """
+    config = getattr(env, "mystnb_config", None)
+    if config is None or config.execution_mode != "cache" or not config.execution_cache_path:
+        return
+    from jupyter_cache import get_cache
+
+    get_cache(config.execution_cache_path).db  # the property creates the database
+
+
+def _before_read(app, env, docnames) -> None:
+    if app.parallel > 1:
+        _create_execution_cache(env)
     for name, version in _CHECKED.items():
         ext = app.extensions.get(name)
         if ext is not None and getattr(ext.module, "__version__", None) == version:
@@ -83,6 +104,6 @@ def setup(app):
     app.parallel = max(app.parallel, _jobs())
     # just before Sphinx asks whether it may read in parallel, when every extension,
     # including those that other extensions load late, is set up
-    app.connect("env-before-read-docs", _declare_checked)
+    app.connect("env-before-read-docs", _before_read)
     app.connect("build-finished", _report_worker_failure)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
