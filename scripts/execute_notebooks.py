@@ -105,6 +105,12 @@ def execute_one(path: Path, timeout: int) -> tuple[Path, float, str | None]:
             client.execute()
         except (CellExecutionError, CellTimeoutError) as err:
             return path, time.perf_counter() - start, str(err)
+        finally:
+            # nbclient shuts down only kernels it started itself; this one is ours.
+            # Left running, every kernel would idle until the script exits (and then
+            # complain that its parent has gone).
+            if km.has_kernel:
+                km.shutdown_kernel(now=True)
     strip_volatile(nb)
     nbformat.validate(nb)
     nbformat.write(nb, path)
