@@ -88,7 +88,17 @@ def test_blocks_give_the_same_rows_as_one_pass(method, monkeypatch):
     for f in FIELDS + ["k", "converged", "algorithm", "iterations"]:
         np.testing.assert_allclose(getattr(split, f), getattr(whole, f), rtol=1e-12, atol=1e-12,
                                    err_msg=f)
+        # fields of the split run share blocks (one per dtype): each must still be its
+        # own contiguous array of the same type and shape as in one pass
+        a, b = getattr(split, f), getattr(whole, f)
+        assert (a.dtype, a.shape) == (b.dtype, b.shape), f
+        assert a.flags.c_contiguous, f
     np.testing.assert_allclose(split.weights, whole.weights, rtol=1e-12, atol=1e-12)
+    # writing to one field must leave every other field alone
+    before = {f: getattr(split, f).copy() for f in FIELDS if f != "estimate"}
+    split.estimate[:] = 1e9
+    for f, val in before.items():
+        np.testing.assert_array_equal(getattr(split, f), val, err_msg=f)
 
 
 def test_errors_name_the_row_in_a_later_block(monkeypatch):
