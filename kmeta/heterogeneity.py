@@ -120,6 +120,11 @@ def q_pvalue(q, df):
     if q.ndim == 0:
         return float(special.chdtrc(df, q)) if df > 0 else 1.0
     out = np.ones_like(q)
+    if df.size and df[0] == df[-1] and (df == df[0]).all():  # one k for all rows (no sort)
+        d = float(df[0])
+        if d >= 1:
+            out = _chi2_sf_int(q, int(d)) if (d <= 200 and d == int(d)) else special.chdtrc(d, q)
+        return out
     for d in np.unique(df):
         rows = df == d
         if d < 1:

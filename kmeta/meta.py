@@ -88,10 +88,12 @@ def _pool_arrays(Y, V, method, test, level, M=None, weights=True):
     Yc = Y if full else np.where(M, Y, 0.0)
     Vc = V if full else np.where(M, V, 1.0)
     k = np.full(Y.shape[0], float(Y.shape[1])) if full else _rsum(Mf)
+    k_min = Y.shape[1] if full else k.min(initial=Y.shape[1])
 
     q, q_df, vt, c = _q_arrays(Yc, Vc, Mf, return_c=True)
     q = np.maximum(q, 0.0)
-    tau2, conv, code, iters = _tau2_batch(Yc, Vc, None if full else M, method, fe=(q, c))
+    tau2, conv, code, iters = _tau2_batch(Yc, Vc, None if full else M, method, fe=(q, c),
+                                          prepared=(Yc, Vc, Mf, k))
 
     w = 1.0 / (Vc + tau2[:, None])
     if Mf is not None:
@@ -129,16 +131,23 @@ def _pool_arrays(Y, V, method, test, level, M=None, weights=True):
         i2 = i2_from_q(q, q_df)
         h2 = h2_from_q(q, q_df)
     else:
-        i2 = np.where(k > 1, i2_from_tau2(tau2, vt), 0.0)
-        h2 = np.where(k > 1, h2_from_tau2(tau2, vt), 1.0)
+        i2 = i2_from_tau2(tau2, vt)
+        h2 = h2_from_tau2(tau2, vt)
+        if k_min <= 1:  # k = 1: tau2 is 0 (set so), and so I2 = 0 and H2 = 1 already
+            i2 = np.where(k > 1, i2, 0.0)
+            h2 = np.where(k > 1, h2, 1.0)
 
-    pi_low = np.full_like(mu, np.nan)
-    pi_high = np.full_like(mu, np.nan)
-    if method != "FE" and (k >= 3).any():
-        rows = np.flatnonzero(k >= 3)
-        half = _by_df(k[rows] - 2.0, lambda d: _crit(d, level)) * np.sqrt(var[rows] + tau2[rows])
-        pi_low[rows] = mu[rows] - half
-        pi_high[rows] = mu[rows] + half
+    if method != "FE" and k_min >= 3:  # every row has a prediction interval
+        half = _by_df(k - 2.0, lambda d: _crit(d, level)) * np.sqrt(var + tau2)
+        pi_low, pi_high = mu - half, mu + half
+    else:
+        pi_low = np.full_like(mu, np.nan)
+        pi_high = np.full_like(mu, np.nan)
+        if method != "FE" and (k >= 3).any():
+            rows = np.flatnonzero(k >= 3)
+            half = _by_df(k[rows] - 2.0, lambda d: _crit(d, level)) * np.sqrt(var[rows] + tau2[rows])
+            pi_low[rows] = mu[rows] - half
+            pi_high[rows] = mu[rows] + half
 
     if weights:
         weights = 100.0 * w / sw[:, None]

@@ -53,6 +53,7 @@ from ._validate import as_array, check_choice, check_positive, study_labels
 __all__ = ["METHODS", "ALGORITHMS", "estimate_tau2"]
 
 METHODS = ("FE", "DL", "HE", "SJ", "PM", "EB", "ML", "REML")
+_ITERATIVE = ("PM", "EB", "ML", "REML")
 
 #: Codes of the algorithm that produced each estimate.
 ALGORITHMS = {
@@ -413,14 +414,16 @@ def _ll0_check(Y, V, Mf, tau2, method):
     return np.where(ll0 > ll + 1e-10, 0.0, tau2)
 
 
-def _tau2_batch(Y, V, M=None, method="REML", fe=None):
+def _tau2_batch(Y, V, M=None, method="REML", fe=None, prepared=None):
     """Estimate tau2 for each row of (R, k) arrays.
 
     Returns ``(tau2, converged, algorithm_code, iterations)``, each of shape (R,).
     ``M`` marks present studies (default: finite y and v). ``fe = (q, c)``, Cochran's Q
-    and the DL denominator already computed by the caller, saves DL a pass.
+    and the DL denominator already computed by the caller, saves DL a pass;
+    ``prepared``, the output of :func:`_prepare` the caller already has, saves
+    checking the data for padding again.
     """
-    Y, V, Mf, k = _prepare(Y, V, M)
+    Y, V, Mf, k = _prepare(Y, V, M) if prepared is None else prepared
     R = Y.shape[0]
     code = np.zeros(R, dtype=int)
     conv = np.ones(R, dtype=bool)
@@ -453,13 +456,13 @@ def _tau2_batch(Y, V, M=None, method="REML", fe=None):
                 tau2[rows] = _ll0_check(*sub, tau2[rows], method)
     else:  # pragma: no cover - validated by callers
         raise ValueError(f"method: unknown tau^2 estimator {method!r}")
-    failed = np.flatnonzero(~conv & (k > 1))
-    if failed.size:
+    failed = np.flatnonzero(~conv & (k > 1)) if method in _ITERATIVE else ()
+    if len(failed):
         tau2[failed] = _bracketed(Y, V, Mf, k, method, failed)
         code[failed] = 3
         conv[failed] = True
     single = k <= 1
-    if single.any():
+    if (Mf is not None or Y.shape[1] <= 1) and single.any():
         tau2[single] = 0.0
         code[single] = 4
         conv[single] = True
