@@ -20,16 +20,19 @@ import pandas as pd
 from ._result import Result
 from ._validate import check_choice, check_level
 from .meta import _canonical_test, _pool_arrays
-from .tau2 import ALGORITHMS, METHODS
+from .tau2 import _ITERATIVE, ALGORITHMS, METHODS
 
 __all__ = ["meta_batch", "BatchResult"]
 
 #: Rows per block. Blocks keep the temporaries in cache (several times faster than one
-#: pass over a million rows), and each block of an iterative estimator pays for its
-#: slowest rows' last iterations (the rows on which metafor's scoring does not converge
-#: take all 100): 16384 balanced the two best for k = 6 on the 2-core machine measured
-#: (REML about 1.4x the rate with 8192; DL and PM within the noise). See bench/.
+#: pass over a million rows). The closed-form estimators (FE, DL, HE, SJ) run fastest
+#: with blocks whose (rows, k) temporaries fit the 2 MB L2 cache; the iterative ones
+#: (PM, EB, ML, REML) with larger blocks, which spread the fixed cost of each
+#: iteration's numpy calls over more rows. For k = 6 on the 2-core machine measured
+#: (bench/), 16384 rows were best for DL (65536: 1.2x slower) and 65536 for REML and
+#: ML (1.25x the rate with 16384; PM within the noise).
 CHUNK = 16384
+CHUNK_ITERATIVE = 65536
 
 
 @dataclasses.dataclass(frozen=True, repr=False)
@@ -42,9 +45,10 @@ class BatchResult(Result):
     pay for it. ``algorithm`` holds integer codes; :data:`kmeta.tau2.ALGORITHMS` maps
     them to text.
 
-    For more than :data:`CHUNK` rows, the fields of one dtype are rows of one 2-d
-    array (see ``_allocate``): to keep a single field of a large result and free the
-    rest, keep a copy (``res.estimate.copy()``), not the field itself.
+    When the rows take more than one block (:data:`CHUNK`, :data:`CHUNK_ITERATIVE`),
+    the fields of one dtype are rows of one 2-d array (see ``_allocate``): to keep a
+    single field of a large result and free the rest, keep a copy
+    (``res.estimate.copy()``), not the field itself.
     """
 
     k: np.ndarray
@@ -198,9 +202,10 @@ def meta_batch(yi, vi, *, method="REML", test="z", level=0.95) -> BatchResult:
     if Y.ndim != 2 or Y.shape != V.shape:
         raise ValueError(f"yi, vi: expected two arrays of the same shape (replicates, k); got {np.shape(yi)} and {np.shape(vi)}")
     R = Y.shape[0]
+    chunk = CHUNK_ITERATIVE if method in _ITERATIVE else CHUNK
     out = None
-    for start in range(0, R, CHUNK):
-        y, v = Y[start:start + CHUNK], V[start:start + CHUNK]
+    for start in range(0, R, chunk):
+        y, v = Y[start:start + chunk], V[start:start + chunk]
         present = np.isfinite(y) & np.isfinite(v)
         if present.all():
             if not (v > 0).all():
@@ -209,11 +214,11 @@ def meta_batch(yi, vi, *, method="REML", test="z", level=0.95) -> BatchResult:
         else:
             _check_padded(y, v, start)
         part = _pool_arrays(y, v, method, test, level, M=present, weights=False)
-        if R <= CHUNK:
+        if R <= chunk:
             out = part
             break
         if out is None:
             out = _allocate(part, R)
         for key, val in part.items():
-            out[key][start:start + CHUNK] = val
+            out[key][start:start + chunk] = val
     return BatchResult(method=method, test=test, level=level, vi=V, **out)

@@ -79,11 +79,12 @@ def test_one_dimensional_input_is_one_replicate():
 
 @pytest.mark.parametrize("method", ["DL", "REML", "PM"])
 def test_blocks_give_the_same_rows_as_one_pass(method, monkeypatch):
-    """meta_batch works in blocks of CHUNK rows: results must not depend on the split,
+    """meta_batch works in blocks of rows: results must not depend on the split,
     including the last, short block and padded rows that straddle a boundary."""
     y, v, _ = _random_padded(23, R=103)
     whole = kmeta.meta_batch(y, v, method=method, test="knha")
     monkeypatch.setattr(kmeta.batch, "CHUNK", 10)
+    monkeypatch.setattr(kmeta.batch, "CHUNK_ITERATIVE", 10)
     split = kmeta.meta_batch(y, v, method=method, test="knha")
     for f in FIELDS + ["k", "converged", "algorithm", "iterations"]:
         np.testing.assert_allclose(getattr(split, f), getattr(whole, f), rtol=1e-12, atol=1e-12,
