@@ -92,8 +92,7 @@ def _pool_arrays(Y, V, method, test, level, M=None, weights=True):
 
     q, q_df, vt, c = _q_arrays(Yc, Vc, Mf, return_c=True)
     q = np.maximum(q, 0.0)
-    tau2, conv, code, iters = _tau2_batch(Yc, Vc, None if full else M, method, fe=(q, c),
-                                          prepared=(Yc, Vc, Mf, k))
+    tau2, conv, code, iters = _tau2_batch(Yc, Vc, method=method, fe=(q, c), prepared=(Yc, Vc, Mf, k))
 
     w = 1.0 / (Vc + tau2[:, None])
     if Mf is not None:
@@ -131,11 +130,9 @@ def _pool_arrays(Y, V, method, test, level, M=None, weights=True):
         i2 = i2_from_q(q, q_df)
         h2 = h2_from_q(q, q_df)
     else:
+        # rows with k = 1 have tau2 = 0 (set so by _tau2_batch): I2 = 0 and H2 = 1
         i2 = i2_from_tau2(tau2, vt)
         h2 = h2_from_tau2(tau2, vt)
-        if k_min <= 1:  # k = 1: tau2 is 0 (set so), and so I2 = 0 and H2 = 1 already
-            i2 = np.where(k > 1, i2, 0.0)
-            h2 = np.where(k > 1, h2, 1.0)
 
     if method != "FE" and k_min >= 3:  # every row has a prediction interval
         half = _by_df(k - 2.0, lambda d: _crit(d, level)) * np.sqrt(var + tau2)

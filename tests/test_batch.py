@@ -1,4 +1,6 @@
 """meta_batch agrees with meta row by row (1e-10), with NaN padding and fallbacks."""
+import zlib
+
 import numpy as np
 import pytest
 
@@ -20,10 +22,15 @@ def _random_padded(seed, R=120, kmax=9):
     return y, v, ks
 
 
+def _seed(*names):
+    """A seed from names that is the same in every run (str hashes are salted)."""
+    return zlib.crc32("-".join(names).encode())
+
+
 @pytest.mark.parametrize("method", kmeta.tau2.METHODS)
 @pytest.mark.parametrize("test", ["z", "t", "knha", "adhoc"])
 def test_batch_equals_scalar_on_every_row(method, test):
-    y, v, ks = _random_padded(hash((method, test)) % 2**32)
+    y, v, ks = _random_padded(_seed(method, test))
     b = kmeta.meta_batch(y, v, method=method, test=test)
     assert b.estimate.shape == (y.shape[0],)
     for r in range(y.shape[0]):
@@ -35,6 +42,25 @@ def test_batch_equals_scalar_on_every_row(method, test):
                                        err_msg=f"row {r} field {f}")
         np.testing.assert_allclose(b.weights[r, :k], s.weights, rtol=1e-10, atol=1e-10)
         assert np.all(np.isnan(b.weights[r, k:]))
+
+
+@pytest.mark.parametrize("method", kmeta.tau2.METHODS)
+@pytest.mark.parametrize("k", [1, 2, 3, 6])
+def test_unpadded_batch_equals_scalar_on_every_row(method, k):
+    """Without padding every row has the same k: the path that skips the masks, the
+    per-row degrees of freedom and the row selection must give the same numbers."""
+    rng = np.random.default_rng(_seed(method, str(k)))
+    v = rng.uniform(0.01, 1.0, size=(40, k))
+    y = rng.normal(0.2, np.sqrt(v + rng.exponential(0.3, size=(40, 1))))
+    for test in ("z", "knha"):
+        b = kmeta.meta_batch(y, v, method=method, test=test)
+        for r in range(y.shape[0]):
+            s = kmeta.meta(y[r], v[r], method=method, test=test)
+            for f in FIELDS + ["tau", "df", "vt"]:
+                np.testing.assert_allclose(getattr(b, f)[r], getattr(s, f), rtol=1e-10, atol=1e-10,
+                                           err_msg=f"row {r} field {f} ({test})")
+            code = {text: c for c, text in kmeta.tau2.ALGORITHMS.items()}[s.algorithm]
+            assert (b.k[r], b.algorithm[r], b.converged[r]) == (k, code, s.converged)
 
 
 @pytest.mark.parametrize("method", ["DL", "PM", "REML"])
