@@ -45,7 +45,7 @@ class BatchResult(Result):
     pay for it. ``algorithm`` holds integer codes; :data:`kmeta.tau2.ALGORITHMS` maps
     them to text.
 
-    When the rows take more than one block (:data:`CHUNK`, :data:`CHUNK_ITERATIVE`),
+    When the rows take more than one block (``CHUNK`` or ``CHUNK_ITERATIVE`` rows),
     the fields of one dtype are rows of one 2-d array (see ``_allocate``): to keep a
     single field of a large result and free the rest, keep a copy
     (``res.estimate.copy()``), not the field itself.
