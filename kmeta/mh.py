@@ -58,7 +58,7 @@ def _wald(beta, se, level):
     from scipy import stats  # imported on use: it takes a second to load
     if not (np.isfinite(beta) and np.isfinite(se)):
         return np.nan, np.nan, np.nan, np.nan
-    if se == 0:  # e.g. an RD of exactly 0 when no study has any event: no test, a point CI
+    if se == 0:  # e.g. an RD when every arm has no events or only events: no test, a point CI
         return np.nan, np.nan, beta, beta
     z = beta / se
     crit = stats.norm.isf((1 - level) / 2)
@@ -318,6 +318,13 @@ def mh(
     :math:`R = 0` or :math:`S = 0` for OR) the estimate and everything derived from it
     are NaN and a note says why.
 
+    When every arm of every study has either no events or only events, the risk
+    difference is known without sampling error: its variance is 0. Rounding can leave
+    the computed variance a few units in the last place either side of 0 (metafor
+    3.8-1 reports a standard error of 7.9e-9 for 0/1 events against 18/18; a negative
+    one would be NaN); kmeta sets it to 0. The standard error is then 0, the CI is the
+    point estimate, there is no test, and a note says so.
+
     References
     ----------
     Cochran, W. G. (1954). Some methods for strengthening the common chi-square tests.
@@ -410,15 +417,27 @@ def mh(
             w = n1a * n2a / N
             sw = w.sum()
             beta = float(np.sum(a * n2a / N - c * n1a / N) / sw)
-            var = (beta * np.sum(c * n1a**2 / N**2 - a * n2a**2 / N**2 + n1a * n2a * (n2a - n1a) / (2 * N**2))
-                   + np.sum(a * (n2a - c) / N + c * (n1a - a) / N) / 2) / sw**2
-            se = float(np.sqrt(var)) if var >= 0 else np.nan
+            part1 = beta * np.sum(c * n1a**2 / N**2 - a * n2a**2 / N**2 + n1a * n2a * (n2a - n1a) / (2 * N**2))
+            part2 = np.sum(a * (n2a - c) / N + c * (n1a - a) / N) / 2
+            num = part1 + part2
+            if abs(num) <= 64 * np.finfo(float).eps * (abs(part1) + abs(part2)):
+                # a variance that is exactly 0 (every arm has all or no events, e.g. 0/1
+                # against 18/18), left a few ulp either side of 0 by rounding
+                num = 0.0
+            var = num / sw**2
+            if var >= 0:
+                se = float(np.sqrt(var))
+            else:
+                se = np.nan
+                notes.append(f"the Sato-Greenland-Robins variance is negative ({var:.3g}): "
+                             "no standard error, test or CI")
             wts = w
         sw = wts.sum()
         weights = 100.0 * wts / sw if sw > 0 else np.full(k, np.nan)
 
     if se == 0:
-        notes.append("standard error is 0 (no events in any study): no test, the CI is a point")
+        notes.append("standard error is 0 (every arm has either no events or only events): "
+                     "no test, the CI is a point")
     z, p, lo, hi = _wald(beta, se, level)
     q, q_df, q_p, i2, h2, k_yi = _q_stats(yi, vi, beta)
     if measure == "RD":

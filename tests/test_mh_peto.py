@@ -36,7 +36,9 @@ def _ref(v):
 
 
 def _run(case):
-    d, a = case["data"], case["args"]
+    a = case["args"]
+    # jsonlite writes a one-study column as a number, not a list
+    d = {key: val if isinstance(val, list) else [val] for key, val in case["data"].items()}
     if case["method"] == "MH":
         return mh(d["e1"], d["n1"], d["e2"], d["n2"], measure=case["measure"],
                   labels=d.get("study"), level=a["level"], correct=a["correct"],
@@ -52,7 +54,12 @@ def test_fixture_provenance():
     assert len(CASES) >= 50
 
 
-@pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])
+# cases where kmeta differs from metafor on purpose, each tested on its own below
+OWN_ANSWER = {"allnone_MH_RD"}
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if c["name"] not in OWN_ANSWER],
+                         ids=[c["name"] for c in CASES if c["name"] not in OWN_ANSWER])
 def test_matches_metafor(case):
     res = _run(case)
     r = case["result"]
@@ -72,6 +79,21 @@ def test_matches_metafor(case):
         for f in ("estimate", "ci_low", "ci_high"):
             est = getattr(res, f)
             assert getattr(res, f + "_exp") == pytest.approx(math.exp(est), rel=1e-12) or np.isnan(est)
+
+
+def test_zero_variance_rd_is_metafors_up_to_rounding():
+    """0/1 against 18/18 events: the variance is 0 in exact arithmetic. metafor's rounding
+    leaves 6e-17 (SE 7.9e-9, so a z of -1.3e8 and p = 0); kmeta returns SE 0, no test
+    and a point CI -- the same interval to 1e-7."""
+    case = next(c for c in CASES if c["name"] == "allnone_MH_RD")
+    res, r = _run(case), case["result"]
+    assert res.estimate == r["beta"] == -1.0
+    assert 0 < r["se"] < 1e-7 and res.se == 0.0
+    assert res.ci_low == pytest.approx(r["ci_lb"], abs=1e-7)
+    assert res.ci_high == pytest.approx(r["ci_ub"], abs=1e-7)
+    assert np.isnan(res.stat) and np.isnan(res.pval) and r["pval"] == 0
+    for rk, pk in [("QE", "q"), ("QEp", "q_pval"), ("I2", "i2"), ("H2", "h2"), ("yi", "yi"), ("vi", "vi")]:
+        np.testing.assert_allclose(getattr(res, pk), _ref(r[rk]), rtol=1e-10, err_msg=rk)
 
 
 def test_public_names():
@@ -160,6 +182,23 @@ def test_double_zero_counts_in_mh_rd():
     res = mh(**Z, measure="RD", labels=ZL)
     assert res.weights[1] > 0
     assert "included in the MH risk difference" in " ".join(res.notes)
+
+
+@pytest.mark.parametrize("e1, n1, e2, n2, rd", [
+    ([0], [1], [18], [18], -1.0),  # found by hypothesis: the variance came out -1e-17
+    ([18], [18], [0], [1], 1.0),
+    ([0, 0], [1, 3], [18, 5], [18, 5], -1.0),
+    ([0, 0], [10, 12], [0, 0], [10, 11], 0.0),
+])
+def test_rd_with_all_or_no_events_in_every_arm_has_se_zero(e1, n1, e2, n2, rd):
+    """Every arm 0/n or n/n: the Sato-Greenland-Robins variance is exactly 0, whatever the
+    rounding; the result is a point CI and no test, said in a note (not a NaN SE)."""
+    res = mh(e1, n1, e2, n2, measure="RD")
+    assert res.estimate == pytest.approx(rd, abs=1e-15)
+    assert res.se == 0.0
+    assert res.ci_low == res.ci_high == res.estimate
+    assert np.isnan(res.stat) and np.isnan(res.pval)
+    assert any("standard error is 0" in n for n in res.notes)
 
 
 def test_peto_double_zero():

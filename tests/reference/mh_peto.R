@@ -92,6 +92,11 @@ add_case("one_Peto", "Peto", d_one)
 d_none <- list(e1 = c(0, 0), n1 = c(10, 12), e2 = c(0, 0), n2 = c(10, 11))
 add_case("none_MH_RD", "MH", d_none, measure = "RD")
 
+# every arm with no events or only events: the variance of the MH risk difference is 0
+# in exact arithmetic; rounding leaves it a few ulp off (kmeta sets it to 0)
+d_allnone <- list(e1 = c(0), n1 = c(1), e2 = c(18), n2 = c(18))
+add_case("allnone_MH_RD", "MH", d_allnone, measure = "RD")
+
 # pooled OR equal to exactly 1 (Breslow-Day special case)
 d_null <- list(e1 = c(5, 10), n1 = c(20, 20), e2 = c(10, 5), n2 = c(20, 20))
 add_case("null_MH_OR", "MH", d_null, measure = "OR")
