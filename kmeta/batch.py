@@ -93,6 +93,8 @@ class BatchResult(Result):
 
     def summary(self) -> str:
         n = self.replicates
+        if n == 0:
+            return f"0 meta-analyses (method {self.method}, test {self.test}, level {self.level:g})"
         fallback = int((self.algorithm == 3).sum())
         algos = ", ".join(
             f"{ALGORITHMS[c]}: {int((self.algorithm == c).sum())}" for c in np.unique(self.algorithm)
@@ -131,6 +133,13 @@ def _allocate(part, R):
         block = np.empty((len(keys), R) + tail, dtype=dtype)
         out.update(zip(keys, block))
     return out
+
+
+def _as_float(x, field):
+    try:
+        return np.asarray(x, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{field}: cannot be read as numbers ({exc})") from None
 
 
 def _check_padded(y, v, offset):
@@ -177,8 +186,13 @@ def meta_batch(yi, vi, *, method="REML", test="z", level=0.95) -> BatchResult:
     Raises
     ------
     ValueError
-        Shapes differ; NaN in ``yi`` but not ``vi`` (or vice versa); a non-positive or
-        infinite variance; a row without any study. The message names the row and study.
+        Shapes differ; values that are not numbers; NaN in ``yi`` but not ``vi`` (or vice
+        versa); a non-positive or infinite variance; a row without any study (or no
+        columns at all). The message names the row and study.
+
+    Notes
+    -----
+    Zero rows (shape ``(0, k)``) are legal: every field of the result is empty.
 
     Examples
     --------
@@ -193,8 +207,7 @@ def meta_batch(yi, vi, *, method="REML", test="z", level=0.95) -> BatchResult:
     method = check_choice(method, "method", METHODS)
     test = _canonical_test(test)
     level = check_level(level)
-    Y = np.asarray(yi, dtype=float)
-    V = np.asarray(vi, dtype=float)
+    Y, V = _as_float(yi, "yi"), _as_float(vi, "vi")
     if Y.ndim == 1:
         Y = Y[None, :]
     if V.ndim == 1:
@@ -202,8 +215,12 @@ def meta_batch(yi, vi, *, method="REML", test="z", level=0.95) -> BatchResult:
     if Y.ndim != 2 or Y.shape != V.shape:
         raise ValueError(f"yi, vi: expected two arrays of the same shape (replicates, k); got {np.shape(yi)} and {np.shape(vi)}")
     R = Y.shape[0]
+    if Y.shape[1] == 0:
+        raise ValueError(f"k = 0: yi and vi have shape {Y.shape}, no study in any row; "
+                         "meta_batch needs at least 1 per row")
     chunk = CHUNK_ITERATIVE if method in _ITERATIVE else CHUNK
-    out = None
+    # no rows (replicates = 0): every field empty, computed by the same code
+    out = _pool_arrays(Y, V, method, test, level, weights=False) if R == 0 else None
     for start in range(0, R, chunk):
         y, v = Y[start:start + chunk], V[start:start + chunk]
         present = np.isfinite(y) & np.isfinite(v)

@@ -44,11 +44,24 @@ def test_methods_and_tests_are_case_insensitive():
         (np.array([[0.1, 0.2]]), np.array([[0.1, -0.2]]), r"vi: row 0, study 1 is -0.2"),
         (np.array([[np.nan, np.nan]]), np.array([[np.nan, np.nan]]), r"k = 0: row 0 has no studies"),
         (np.array([[0.1, np.inf]]), np.array([[0.1, 0.2]]), r"yi: row 0, study 1 is infinite"),
+        (np.zeros((5, 0)), np.ones((5, 0)), r"k = 0: yi and vi have shape \(5, 0\)"),
+        ([[0.1, 0.2]], [[0.1, "a"]], r"vi: cannot be read as numbers"),
+        ([[0.1, None]], [[0.1, 0.2]], r"yi: row 0, study 1 is NaN"),  # None reads as NaN
     ],
 )
 def test_meta_batch_rejects_bad_input(y, v, match):
     with pytest.raises(ValueError, match=match):
         kmeta.meta_batch(y, v)
+
+
+@pytest.mark.parametrize("method", kmeta.tau2.METHODS)
+def test_meta_batch_of_zero_rows_is_empty(method):
+    res = kmeta.meta_batch(np.zeros((0, 6)), np.ones((0, 6)), method=method, test="knha")
+    for f in ("k", "estimate", "se", "pval", "tau2", "i2", "q_pval", "pi_low", "converged", "algorithm"):
+        assert getattr(res, f).shape == (0,), f
+    assert res.weights.shape == (0, 6)
+    assert len(res.to_frame()) == 0
+    assert res.summary().startswith("0 meta-analyses")
 
 
 def test_heterogeneity_helpers_validate():
