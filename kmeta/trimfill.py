@@ -192,8 +192,10 @@ def trimfill(yi, vi=None, *, sei=None, estimator="L0", side=None, method=None, t
     Raises
     ------
     ValueError
-        Bad data, k < 3, an unknown estimator or side, or ``"Q0"`` on data where it is
-        undefined (the square root of a negative number; metafor stops there too).
+        Bad data, k < 3, an unknown estimator or side, ``side=None`` when every study
+        has the same variance (no slope to choose a side from), or ``"Q0"`` on data
+        where it is undefined (the square root of a negative number; metafor stops
+        there too).
 
     Examples
     --------
@@ -233,6 +235,11 @@ def trimfill(yi, vi=None, *, sei=None, estimator="L0", side=None, method=None, t
         original = meta(yi, vi, method=method, test=test, level=level, labels=labels)
 
     if side is None:
+        if np.all(vi == vi[0]):
+            raise ValueError(
+                "side: every study has the same variance, so the side with missing studies "
+                "cannot be read from the slope of yi on sqrt(vi) (metafor stops here too); "
+                "pass side='left' or side='right'")
         fit = metareg(yi, vi, {"sei": np.sqrt(vi)}, method=method)
         side = "right" if fit.beta[1] < 0 else "left"
         notes.append(f"side chosen from the slope of yi on sqrt(vi) ({fit.beta[1]:.4g}): studies imputed on the {side}")

@@ -291,6 +291,16 @@ def test_trimfill_validation():
         kmeta.trimfill([0.1, 0.2, 0.3], [0.1, 0.2, 0.3], maxiter=0)
 
 
+def test_trimfill_with_equal_variances_needs_a_side():
+    """No slope of yi on sqrt(vi) to choose the side from: metafor 3.8-1 stops with
+    'missing value where TRUE/FALSE needed'; kmeta says what to do instead."""
+    y, v = [0.1, 0.5, 0.3, 0.9, 0.2], [0.1] * 5
+    with pytest.raises(ValueError, match=r"side: every study has the same variance.*side='left'"):
+        kmeta.trimfill(y, v)
+    res = kmeta.trimfill(y, v, side="left")
+    assert res.side == "left" and res.k0 >= 0
+
+
 # ------------------------------------------------------------------ randomised properties
 from hypothesis import given, settings, strategies as st  # noqa: E402
 
