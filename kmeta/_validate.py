@@ -133,7 +133,7 @@ def check_choice(value, field: str, choices) -> str:
 
 def check_k(k: int, min_k: int, what: str) -> None:
     if k < min_k:
-        raise ValueError(f"k = {k}: {what} needs at least {min_k} studies")
+        raise ValueError(f"k = {k}: {what} needs at least {min_k} stud{'y' if min_k == 1 else 'ies'}")
 
 
 def check_probability(value, field: str) -> float:

@@ -14,7 +14,7 @@ import kmeta
         (dict(yi=[0.1, 0.2], vi=[0.1, np.inf]), r"vi: study 1 is inf"),
         (dict(yi=[0.1, 0.2, 0.3], vi=[0.1, 0.2]), r"vi: has 2 values but there are 3 studies"),
         (dict(yi=[0.1, 0.2], vi=[0.1, 0.2], labels=["a"]), r"labels: got 1 labels for 2 studies"),
-        (dict(yi=[], vi=[]), r"k = 0: meta needs at least 1 studies"),
+        (dict(yi=[], vi=[]), r"k = 0: meta needs at least 1 study$"),
         (dict(yi=[0.1, 0.2], vi=[0.1, 0.2], method="XX"), r"method: unknown value 'XX'"),
         (dict(yi=[0.1, 0.2], vi=[0.1, 0.2], test="wald"), r"test: unknown value 'wald'"),
         (dict(yi=[0.1, 0.2], vi=[0.1, 0.2], level=150), r"level: expected a number in \(0, 1\)"),
