@@ -136,25 +136,32 @@ def check_k(k: int, min_k: int, what: str) -> None:
         raise ValueError(f"k = {k}: {what} needs at least {min_k} stud{'y' if min_k == 1 else 'ies'}")
 
 
-def check_probability(value, field: str) -> float:
-    """A single probability strictly between 0 and 1 (alpha, beta, a risk), as float."""
+def check_probability(value, field: str, hint: str = "") -> float:
+    """A single probability strictly between 0 and 1 (alpha, beta, a risk), as float.
+
+    ``hint`` is appended to the message when the value is out of range (e.g. that a
+    percentage must be given as a proportion).
+    """
     try:
         v = float(value)
     except (TypeError, ValueError):
         raise ValueError(f"{field}: expected a probability in (0, 1), got {value!r}") from None
     if not 0.0 < v < 1.0:
-        raise ValueError(f"{field}: is {value!r}; must be in (0, 1)")
+        raise ValueError(f"{field}: is {value!r}; must be in (0, 1){hint}")
     return v
 
 
-def check_positive_number(value, field: str) -> float:
-    """A single finite number > 0 (an SD, a sample size, a scale), as float."""
+def check_positive_number(value, field: str, hint: str = "") -> float:
+    """A single finite number > 0 (an SD, a sample size, a scale), as float.
+
+    ``hint`` is appended to the message when the value is out of range.
+    """
     try:
         v = float(value)
     except (TypeError, ValueError):
         raise ValueError(f"{field}: expected a positive number, got {value!r}") from None
     if not (np.isfinite(v) and v > 0):
-        raise ValueError(f"{field}: is {value!r}; must be a finite number > 0")
+        raise ValueError(f"{field}: is {value!r}; must be a finite number > 0{hint}")
     return v
 
 

@@ -63,7 +63,9 @@ import pandas as pd
 from scipy import optimize, special
 
 from ._result import Result, format_num
-from ._validate import as_array, check_choice, check_k, check_level, check_positive, study_labels
+from ._validate import (
+    as_array, check_choice, check_k, check_level, check_positive, check_positive_number, study_labels,
+)
 
 __all__ = [
     "TAU_PRIORS",
@@ -83,12 +85,7 @@ _TAIL = 1e-13  # prior mass left out beyond the upper integration limit (light-t
 # --------------------------------------------------------------------------- priors
 def _check_prior(tau_prior, tau_scale):
     kind = check_choice(tau_prior, "tau_prior", TAU_PRIORS)
-    try:
-        scale = float(tau_scale)
-    except (TypeError, ValueError):
-        raise ValueError(f"tau_scale: expected a positive number, got {tau_scale!r}") from None
-    if not (np.isfinite(scale) and scale > 0):
-        raise ValueError(f"tau_scale: is {tau_scale!r}; the prior scale must be a finite number > 0")
+    scale = check_positive_number(tau_scale, "tau_scale", hint=" (the scale of the prior for tau)")
     return kind, scale
 
 

@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from ._result import Result
-from ._validate import check_positive_number
+from ._validate import check_positive_number, check_probability
 
 __all__ = ["nnt_from_rr", "NNTResult", "nnt_table", "mid_table"]
 
@@ -96,12 +96,7 @@ def nnt_from_rr(rr, control_risk, rr_low=None, rr_high=None) -> NNTResult:
     NNTResult
     """
     rr = check_positive_number(rr, "rr")
-    try:
-        p0 = float(control_risk)
-    except (TypeError, ValueError):
-        raise ValueError(f"control_risk: expected a proportion in (0, 1), got {control_risk!r}") from None
-    if not 0.0 < p0 < 1.0:
-        raise ValueError(f"control_risk: is {control_risk!r}; must be a proportion in (0, 1) (19.4% is 0.194)")
+    p0 = check_probability(control_risk, "control_risk", hint=" (a proportion: 19.4% is 0.194)")
     if (rr_low is None) != (rr_high is None):
         raise ValueError("rr_low, rr_high: give both confidence bounds or neither")
     if rr_low is not None:

@@ -214,3 +214,9 @@ def test_data_validation():
         B.bayesmeta_batch(np.full((1, 2), np.nan), np.full((1, 2), np.nan))
     with pytest.raises(ValueError, match="nodes"):
         B.bayesmeta_batch(Y, V, nodes=2)
+
+
+@pytest.mark.parametrize("scale", [0, -1.0, float("inf")])
+def test_bad_prior_scale_names_the_prior(scale):
+    with pytest.raises(ValueError, match=r"tau_scale: is .*; must be a finite number > 0 \(the scale of the prior for tau\)"):
+        B.bayesmeta(Y, V, tau_scale=scale)

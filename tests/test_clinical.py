@@ -73,3 +73,8 @@ def test_mid_validation():
         C.mid_table(-1, -2, 0, {"g": -1})
     with pytest.raises(ValueError, match="ci_low"):
         C.mid_table(-3, -2, 0, {"g": 1})
+
+
+def test_control_risk_given_as_a_percentage_is_explained():
+    with pytest.raises(ValueError, match=r"control_risk: is 19.4; must be in \(0, 1\) \(a proportion: 19.4% is 0.194\)"):
+        C.nnt_from_rr(2.43, 19.4)
